@@ -1,0 +1,158 @@
+/**
+ * The libc functions containering-systemd calls through FFI, loaded once.
+ *
+ * Symbols follow glibc's x86-64/aarch64 ABI; each parameter carries its C type as a
+ * comment. Use {@link libc} for the loaded library and {@link errno} right after a
+ * failed call (same thread, no other FFI call in between).
+ *
+ * @module
+ */
+
+const symbols = {
+  execve: {
+    // const char *pathname, char *const argv[], char *const envp[]
+    parameters: ["buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  signal: {
+    // int signum, sighandler_t handler
+    parameters: ["i32", "pointer"],
+    result: "pointer",
+  },
+  sigprocmask: {
+    // int how, const sigset_t *set, sigset_t *oldset
+    parameters: ["i32", "buffer", "buffer"],
+    result: "i32",
+  },
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  syscall: {
+    // long number, long a, long b, long c (variadic in C; fixed at three here)
+    parameters: ["i64", "i64", "i64", "i64"],
+    result: "i64",
+  },
+  open: {
+    // const char *pathname, int flags, mode_t mode
+    parameters: ["buffer", "i32", "u32"],
+    result: "i32",
+  },
+  close: { parameters: ["i32"], result: "i32" }, // int fd
+  write: {
+    // int fd, const void *buf, size_t count
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: false,
+  },
+  fcntl: {
+    // int fd, int cmd, int arg
+    parameters: ["i32", "i32", "i32"],
+    result: "i32",
+  },
+  dup2: { parameters: ["i32", "i32"], result: "i32" }, // int oldfd, int newfd
+  prctl: {
+    // int option, unsigned long arg2, arg3, arg4, arg5
+    parameters: ["i32", "u64", "u64", "u64", "u64"],
+    result: "i32",
+  },
+  getpid: { parameters: [], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+const LIBC_PATHS = ["libc.so.6"];
+
+let loaded: Deno.DynamicLibrary<typeof symbols> | undefined;
+
+/**
+ * The loaded libc, opened on first use.
+ *
+ * @returns The library's symbols.
+ * @throws {Deno.errors.PermissionDenied} Without `--allow-ffi`.
+ * @throws {Error} If no libc could be loaded (the cause says why).
+ */
+export function libc(): Deno.DynamicLibrary<typeof symbols>["symbols"] {
+  if (loaded) return loaded.symbols;
+  const errors: string[] = [];
+  for (const path of LIBC_PATHS) {
+    try {
+      loaded = Deno.dlopen(path, symbols);
+      return loaded.symbols;
+    } catch (e) {
+      if (e instanceof Deno.errors.PermissionDenied) throw e;
+      errors.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new Error(`Cannot load libc: tried ${errors.join("; ")}`);
+}
+
+/** The calling thread's errno, to be read right after a failed call. */
+export function errno(): number {
+  const p = libc().__errno_location();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32(0);
+}
+
+/** Linux errno names by number, for error messages (errno(3)). */
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  4: "EINTR",
+  5: "EIO",
+  9: "EBADF",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  16: "EBUSY",
+  17: "EEXIST",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  24: "EMFILE",
+  28: "ENOSPC",
+  30: "EROFS",
+  32: "EPIPE",
+  38: "ENOSYS",
+  95: "EOPNOTSUPP",
+};
+
+/**
+ * A failed libc call, with the errno it set.
+ *
+ * The message reads `<what>: <strerror> (<ERRNO>)`, e.g.
+ * `Cannot open "/proc/1/fd/5": Permission denied (EACCES)`.
+ */
+export class OsError extends Error {
+  override name = "OsError";
+  /** The errno value (positive). */
+  readonly errno: number;
+  /** The symbolic errno name, e.g. "EACCES", or "E<number>" if unknown. */
+  readonly code: string;
+
+  /**
+   * @param what What failed, e.g. `Cannot open "/proc/1/fd/5"`.
+   * @param errnum The errno value; defaults to the current {@link errno}.
+   */
+  constructor(what: string, errnum: number = errno()) {
+    const code = ERRNO_NAMES[errnum] ?? `E${errnum}`;
+    const p = libc().strerror(errnum);
+    const text = p === null ? code : new Deno.UnsafePointerView(p).getCString();
+    super(`${what}: ${text} (${code})`);
+    this.errno = errnum;
+    this.code = code;
+  }
+}
+
+/**
+ * Encodes a string as a NUL-terminated C string.
+ *
+ * @param s Any string; it must not contain NUL.
+ * @returns The UTF-8 bytes followed by one NUL.
+ * @throws {TypeError} If `s` contains a NUL character.
+ */
+export function cString(s: string): Uint8Array<ArrayBuffer> {
+  if (s.includes("\0")) {
+    throw new TypeError(`String contains NUL: ${JSON.stringify(s)}`);
+  }
+  const bytes = new TextEncoder().encode(s);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}

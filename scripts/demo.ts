@@ -1,0 +1,63 @@
+/**
+ * `deno task demo` (the README's first command): boots containering-systemd:debian-12
+ * with the demo unit, follows the container log for a few seconds to show the forwarded
+ * journal (systemd, journald, dbus, the demo unit), then stops the container.
+ *
+ * Usage: deno run -A scripts/demo.ts [seconds]   (default 8)
+ *
+ * @module
+ */
+import { dockerBinary, imageName } from "../tests/images.ts";
+
+const NAME = "containering-systemd-demo";
+
+async function docker(args: string[], quiet = true): Promise<number> {
+  const out = await new Deno.Command(dockerBinary(), {
+    args,
+    stdout: quiet ? "null" : "inherit",
+    stderr: quiet ? "null" : "inherit",
+  }).output();
+  return out.code;
+}
+
+if (import.meta.main) {
+  const seconds = Number(Deno.args[0] ?? 8);
+  const image = imageName("12");
+  await docker(["rm", "-f", NAME]);
+  const run = [
+    "run",
+    "-d",
+    "--name",
+    NAME,
+    "--cap-add",
+    "SYS_ADMIN",
+    "--cgroupns=private",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+    image,
+    "systemd.wants=containering-demo.service",
+  ];
+  console.error(`demo: ${dockerBinary()} ${run.join(" ")}`);
+  if (await docker(run, false) !== 0) Deno.exit(1);
+  console.error(`demo: following \`docker logs -f ${NAME}\` for ${seconds} s:\n`);
+  const follow = new Deno.Command(dockerBinary(), {
+    args: ["logs", "-f", NAME],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const t0 = performance.now();
+  await docker(["stop", NAME]);
+  await follow.status;
+  const exit = await new Deno.Command(dockerBinary(), {
+    args: ["inspect", "-f", "{{.State.ExitCode}}", NAME],
+    stdout: "piped",
+  }).output();
+  console.error(
+    `\ndemo: docker stop took ${(performance.now() - t0).toFixed(0)} ms, exit code ` +
+      new TextDecoder().decode(exit.stdout).trim(),
+  );
+  await docker(["rm", "-f", NAME]);
+}

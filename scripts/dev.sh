@@ -1,0 +1,38 @@
+#!/bin/sh
+# The README's entry point: `sh scripts/dev.sh demo` and `sh scripts/dev.sh test` (any
+# other argument is passed to `deno task`). Installs what the project needs (Node.js and
+# npm on Debian, then the pinned Deno from package.json), then execs `deno task`; for
+# `test` it runs the task itself and ends with one line `N passed, N failed`.
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+[ $# -gt 0 ] || fatal "usage: sh scripts/dev.sh demo|test|bench|images|TASK"
+
+# 1. npm, to install the pinned Deno (package.json) and the npm packages we use.
+if ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+# 2. node_modules, when missing or older than the lock file.
+if [ ! -x node_modules/.bin/deno ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  info "installing Deno and npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >&2 || fatal "npm ci failed; is the npm registry reachable?"
+fi
+deno=./node_modules/.bin/deno
+"$deno" --version >/dev/null 2>&1 || fatal "the Deno binary from npm does not run here: $deno"
+export NO_COLOR=1
+
+if [ "$1" != test ]; then
+  exec "$deno" task "$@"
+fi
+
+# `test`: every step's output goes to the terminal and to a log; the summary line sums
+# the Deno test runs' counts. A step that fails before its tests ran counts as a failure.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+{ "$deno" task test 2>&1; echo "$?" >"$log.rc"; } | tee "$log"
+status=$(cat "$log.rc"); rm -f "$log.rc"
+passed=$(sed -n 's/^\(ok\|FAILED\) | \([0-9]*\) passed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+failed=$(sed -n 's/^\(ok\|FAILED\) | [0-9]* passed[^|]*| \([0-9]*\) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+exit "$status"
