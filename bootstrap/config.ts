@@ -31,6 +31,8 @@ export const BOOTSTRAP_ENV = {
  */
 export class BootstrapConfigError extends Error {
   override name = "BootstrapConfigError";
+  /** What is wrong. */
+  readonly problem: string;
   /** What to do about it, e.g. `use -e CSD_MAIN_UNIT=app.service`. */
   readonly fix: string;
 
@@ -40,6 +42,7 @@ export class BootstrapConfigError extends Error {
    */
   constructor(problem: string, fix: string) {
     super(`${problem}: ${fix}`);
+    this.problem = problem;
     this.fix = fix;
   }
 }

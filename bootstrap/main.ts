@@ -113,7 +113,7 @@ export async function runBootstrap(
     config = parseBootstrapConfig(options, env);
     options.validateAgentConfig?.(env);
   } catch (e) {
-    if (e instanceof BootstrapConfigError) throw new PreflightError(e.message, e.fix, 78);
+    if (e instanceof BootstrapConfigError) throw new PreflightError(e.problem, e.fix, 78);
     if (e instanceof Error && e.name === "ConfigError") {
       const setting = (e as Error & { setting?: string }).setting ?? "the setting";
       throw new PreflightError(e.message, `fix or remove -e ${setting}`, 78);

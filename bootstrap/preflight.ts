@@ -152,14 +152,15 @@ export interface CgroupPlan {
 
 /**
  * Decides whether systemd can manage its cgroups as things are, or after a private
- * cgroup2 mount:
+ * cgroup2 mount.
  *
- * - systemd >= 258 (and any systemd on a v2 host) needs /sys/fs/cgroup to be a writable
- *   cgroup2. When it is not and the process has CAP_SYS_ADMIN, a cgroup2 of the
- *   container's own subtree is mounted (in a new cgroup namespace if the container
- *   shares the host's).
- * - older systemd on v1/hybrid mounts what it needs itself with CAP_SYS_ADMIN, and
- *   otherwise needs the mounts writable as given.
+ * Where /sys/fs/cgroup is not a writable cgroup2 (a v1 or hybrid host, or a read-only
+ * mount) and the process has CAP_SYS_ADMIN, a cgroup2 of the container's own subtree
+ * is mounted there, in a new cgroup namespace if the container shares the host's.
+ * systemd >= 258 needs this (it refuses v1); older systemd runs in unified mode with it
+ * too, instead of logging "Failed to create compat systemd cgroup" for every unit it
+ * starts on a read-only name=systemd hierarchy. Without CAP_SYS_ADMIN, systemd < 258
+ * still works where the v1 hierarchies it uses are writable.
  *
  * @param version systemd's major version.
  * @param host What the process may do.
@@ -170,22 +171,22 @@ export function planCgroups(version: number, host: Host): CgroupPlan {
   const layout = cgroupLayout(host.mountinfo);
   const sysAdmin = hasCapability(host.capEff, CAP_SYS_ADMIN);
   const root = findMount("/sys/fs/cgroup", host.mountinfo);
-  const none = { mount: false, newNamespace: false };
-  if (version >= FIRST_V2_ONLY_SYSTEMD || layout === "v2") {
-    if (layout === "v2" && !root?.readOnly) return none;
-    if (!sysAdmin) {
-      const problem = layout === "v2"
-        ? "the cgroup hierarchy /sys/fs/cgroup is read-only and CAP_SYS_ADMIN is missing"
-        : `systemd ${version} needs cgroup v2, this host gives ${layout}, ` +
-          "and mounting a private cgroup2 needs CAP_SYS_ADMIN";
-      throw new PreflightError(problem, `run with ${CGROUP_FLAGS} (or --privileged)`);
-    }
+  if (layout === "v2" && !root?.readOnly) return { mount: false, newNamespace: false };
+  if (sysAdmin) {
     return { mount: true, newNamespace: !hasPrivateCgroupNamespace(host.procCgroup) };
   }
-  if (sysAdmin) return none;
+  if (version >= FIRST_V2_ONLY_SYSTEMD && layout !== "v2") {
+    throw new PreflightError(
+      `systemd ${version} needs cgroup v2, the container's /sys/fs/cgroup is ${layout}, ` +
+        "and mounting a private cgroup2 needs CAP_SYS_ADMIN",
+      `run with ${CGROUP_FLAGS} (or --privileged)`,
+    );
+  }
   const named = findMount("/sys/fs/cgroup/systemd", host.mountinfo);
   const unified = findMount("/sys/fs/cgroup/unified", host.mountinfo);
-  if ((named && !named.readOnly) || (unified && !unified.readOnly)) return none;
+  const writable = layout !== "v2" &&
+    ((named && !named.readOnly) || (unified && !unified.readOnly));
+  if (writable) return { mount: false, newNamespace: false };
   throw new PreflightError(
     "the cgroup hierarchy /sys/fs/cgroup is read-only and CAP_SYS_ADMIN is missing " +
       "(systemd would exit with 255)",
