@@ -9,6 +9,10 @@ import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
 import { containerName, hasAgent, MINIMAL, waitRunning } from "./bootstrap_helpers.ts";
 import { PtyProcess } from "./pty.ts";
 
+/** systemd's status line marker "[  OK  ]", possibly coloured (ESC [ ... m). */
+// deno-lint-ignore no-control-regex
+const STATUS_OK = /\[\s*(\x1b\[[0-9;]*m)?\s*OK\s*(\x1b\[[0-9;]*m)?\s*\]/;
+
 const selectedImages = (): ImageTag[] => {
   const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
   return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
@@ -174,7 +178,7 @@ for (const tag of selectedImages()) {
         const ms = performance.now() - t0;
         assert.equal(r.code, 0, r.output.slice(-2000));
         assert.ok(ms < 3000, `stopped after ${ms.toFixed(0)} ms`);
-        assert.doesNotMatch(r.output, /\[\s*(\x1b\[[0-9;]*m)?\s*OK\s*(\x1b\[[0-9;]*m)?\s*\]/);
+        assert.doesNotMatch(r.output, STATUS_OK);
         assert.doesNotMatch(r.output, /login:/);
       } finally {
         await docker(["rm", "-f", "-v", name]);
@@ -183,8 +187,6 @@ for (const tag of selectedImages()) {
   });
 }
 
-/** systemd's status line marker "[  OK  ]", possibly coloured. */
-const STATUS_OK = /\[\s*(\x1b\[[0-9;]*m)?\s*OK\s*(\x1b\[[0-9;]*m)?\s*\]/;
 
 testEachImage(
   "with -t: no agetty on the console, no status lines unless --show-status=yes",
