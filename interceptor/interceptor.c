@@ -175,9 +175,10 @@ static int exec_keeping(const char *path, char *const argv[], char *const envp[]
 }
 
 /*
- * The hooks: every exec function the systemd binary itself imports (252, 257, 262:
- * execv for daemon-reexec and soft-reboot, execve for a configured init, execle for
- * the /bin/sh fallback). Each does what glibc's does: one execve system call.
+ * The hooks: every exec function the systemd binary itself imports (252, 257, 262).
+ * execv re-executes systemd at daemon-reexec and soft-reboot (and the /sbin/init
+ * fallback); execve runs a configured init or the /bin/sh fallback if that fails; execle
+ * is hooked for completeness. Each does what glibc's does: one execve system call.
  */
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
