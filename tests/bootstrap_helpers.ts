@@ -42,12 +42,13 @@ export interface RunResult {
  *
  * @param tag Which image.
  * @param flags `docker run` flags (no flag set is added).
- * @param options `args` after the image name; `timeoutMs` (default 60,000).
+ * @param options `args` after the image name; `timeoutMs` (default 60,000); `image`
+ *   to run another image than the project's for `tag`.
  */
 export async function runToExit(
   tag: ImageTag,
   flags: string[],
-  options: { args?: string[]; timeoutMs?: number } = {},
+  options: { args?: string[]; timeoutMs?: number; image?: string } = {},
 ): Promise<RunResult> {
   const name = containerName(tag);
   const t0 = performance.now();

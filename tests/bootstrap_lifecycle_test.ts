@@ -187,7 +187,6 @@ for (const tag of selectedImages()) {
   });
 }
 
-
 testEachImage(
   "with -t: no agetty on the console, no status lines unless --show-status=yes",
   { tty: true },
