@@ -54,8 +54,16 @@ export const EXCLUDED_NAMES: ReadonlySet<string> = new Set([
   "LD_PRELOAD",
 ]);
 
-/** Name prefixes never passed: systemd's debugging switches and this project's own. */
-export const EXCLUDED_PREFIXES: readonly string[] = ["SYSTEMD_", "CSD_", "container_"];
+/**
+ * Name prefixes never passed: systemd's debugging switches, this project's own settings
+ * (journalagent.service passes `JOURNALAGENT_*` to itself) and the runtime's `container_*`.
+ */
+export const EXCLUDED_PREFIXES: readonly string[] = [
+  "SYSTEMD_",
+  "CSD_",
+  "JOURNALAGENT_",
+  "container_",
+];
 
 /**
  * Variables the `containering-systemd` wrapper script sets for the Deno runtime, with

@@ -30,6 +30,7 @@ Deno.test("passedNames() leaves out the runtime's, systemd's, ours and invalid n
     NOTIFY_SOCKET: "/s",
     SYSTEMD_LOG_LEVEL: "debug",
     CSD_MAIN_UNIT: "a.service",
+    JOURNALAGENT_OUTPUT: "json",
     "my.var": "1",
     "1ABC": "1",
     KUBERNETES_SERVICE_HOST: "10.0.0.1",
