@@ -61,7 +61,7 @@ export async function runToExit(
         "--label",
         TEST_LABEL,
         ...flags,
-        imageName(tag),
+        options.image ?? imageName(tag),
         ...options.args ?? [],
       ],
       { timeoutMs: options.timeoutMs ?? 60_000 },

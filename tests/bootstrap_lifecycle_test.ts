@@ -13,6 +13,15 @@ import { PtyProcess } from "./pty.ts";
 // deno-lint-ignore no-control-regex
 const STATUS_OK = /\[\s*(\x1b\[[0-9;]*m)?\s*OK\s*(\x1b\[[0-9;]*m)?\s*\]/;
 
+/**
+ * Asserts that the end of a clean power-off reached the container log (the agent's
+ * drain): systemd's "Reached target poweroff.target" and journald's "Journal stopped".
+ */
+function assertShutdownLogged(log: string): void {
+  assert.match(log, /Reached target poweroff\.target/);
+  assert.match(log, /Journal stopped/);
+}
+
 const selectedImages = (): ImageTag[] => {
   const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
   return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
@@ -117,6 +126,10 @@ testEachImage(
     const ms = performance.now() - t0;
     assert.equal(code, 0);
     assert.ok(ms < 3000, `stopped after ${ms.toFixed(0)} ms`);
+    if (await hasAgent(c.tag)) {
+      const logs = await c.logs();
+      assertShutdownLogged(logs.stdout + logs.stderr);
+    }
   },
 );
 
@@ -143,6 +156,9 @@ for (const tag of selectedImages()) {
         assert.ok(out, "docker run did not end within 10 s of SIGINT");
         assert.equal(out.code, 0);
         assert.ok(ms < 3000, `stopped after ${ms.toFixed(0)} ms`);
+        if (await hasAgent(tag)) {
+          assertShutdownLogged(new TextDecoder().decode(out.stdout));
+        }
       } finally {
         try {
           client.kill("SIGKILL");
@@ -180,6 +196,7 @@ for (const tag of selectedImages()) {
         assert.ok(ms < 3000, `stopped after ${ms.toFixed(0)} ms`);
         assert.doesNotMatch(r.output, STATUS_OK);
         assert.doesNotMatch(r.output, /login:/);
+        if (await hasAgent(tag)) assertShutdownLogged(r.output);
       } finally {
         await docker(["rm", "-f", "-v", name]);
       }
@@ -197,7 +214,10 @@ testEachImage(
     assert.equal(agetty.stdout.trim(), "0");
     const ctrlC = await c.exec(["systemctl", "is-active", "containering-ctrl-c.service"]);
     assert.equal(ctrlC.stdout.trim(), "active");
-    const logs = await c.logs();
+    const logs = await hasAgent(c.tag)
+      // the forwarded journal is there, systemd's own status lines are not
+      ? await c.waitForLogs((l) => /Reached target multi-user\.target/.test(l.stdout), 10_000)
+      : await c.logs();
     assert.doesNotMatch(logs.stdout, STATUS_OK);
     assert.doesNotMatch(logs.stdout, /login:/);
   },
