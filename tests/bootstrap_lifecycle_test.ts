@@ -101,7 +101,7 @@ testEachImage(
   },
 );
 
-testEachImage("systemctl exit 7 makes the container exit 7", {}, async (c) => {
+testEachImage("systemctl exit 7 makes the container exit 7", { flags: ["minimal"] }, async (c) => {
   await c.exec(["systemctl", "exit", "7"]);
   assert.equal(await c.waitExit(30_000), 7);
 });
