@@ -27,7 +27,7 @@ function parseTable(text: string): Map<string, [string, string]> {
 
 testEachImage(
   'health: 0 and "running", then 1 and "degraded" after a unit failed (0 with --degraded)',
-  {},
+  { flags: ["minimal"] },
   async (c) => {
     const ok = await c.exec(["containering-systemd", "health"]);
     assert.deepEqual([ok.code, ok.stdout], [0, "running\n"]);
