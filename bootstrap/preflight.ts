@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { OsError } from "../ffi/libc.ts";
 import { CAP_SYS_ADMIN, capabilitySet, hasCapability } from "./capabilities.ts";
 import {
   cgroupLayout,
@@ -208,10 +209,15 @@ export function prepareCgroups(version: number, host: Host): CgroupPlan {
   try {
     mountPrivateCgroup2(plan);
   } catch (e) {
+    if (!(e instanceof OsError)) throw e;
+    // EACCES with CAP_SYS_ADMIN: a security module refused, e.g. AppArmor's docker-default
+    // profile, which denies mount(2).
+    const fix = e.code === "EACCES"
+      ? `run with ${CGROUP_FLAGS} --security-opt apparmor=unconfined`
+      : `run with ${CGROUP_FLAGS}, or on a cgroup v2 host`;
     throw new PreflightError(
-      `cannot mount a private cgroup2 for systemd ${version} ` +
-        `(${e instanceof Error ? e.message : String(e)})`,
-      `run with ${CGROUP_FLAGS}, or on a cgroup v2 host`,
+      `cannot mount a private cgroup2 for systemd ${version} (${e.message})`,
+      fix,
     );
   }
   return plan;
