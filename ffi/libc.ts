@@ -36,6 +36,14 @@ const symbols = {
     parameters: ["buffer", "i32", "u32"],
     result: "i32",
   },
+  unshare: { parameters: ["i32"], result: "i32" }, // int flags
+  mount: {
+    // const char *source, const char *target, const char *filesystemtype,
+    // unsigned long mountflags, const void *data
+    parameters: ["buffer", "buffer", "buffer", "u64", "buffer"],
+    result: "i32",
+  },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" }, // const char *target, int flags
   close: { parameters: ["i32"], result: "i32" }, // int fd
   write: {
     // int fd, const void *buf, size_t count
@@ -55,14 +63,6 @@ const symbols = {
     result: "i32",
   },
   getpid: { parameters: [], result: "i32" },
-  unshare: { parameters: ["i32"], result: "i32" }, // int flags
-  mount: {
-    // const char *source, const char *target, const char *filesystemtype,
-    // unsigned long mountflags, const void *data
-    parameters: ["buffer", "buffer", "buffer", "u64", "buffer"],
-    result: "i32",
-  },
-  umount2: { parameters: ["buffer", "i32"], result: "i32" }, // const char *target, int flags
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const LIBC_PATHS = ["libc.so.6"];
