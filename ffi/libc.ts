@@ -55,6 +55,14 @@ const symbols = {
     result: "i32",
   },
   getpid: { parameters: [], result: "i32" },
+  // journalagent waits here for a full pipe to drain, off the main thread so that
+  // signals are still handled meanwhile.
+  poll: {
+    // struct pollfd *fds, nfds_t nfds, int timeout
+    parameters: ["buffer", "u64", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const LIBC_PATHS = ["libc.so.6"];
