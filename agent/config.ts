@@ -10,30 +10,8 @@
  * @module
  */
 import picomatch from "picomatch";
-
-/** The output formats, in the order the usage text lists them. */
-export const OUTPUT_FORMATS = [
-  "json",
-  "short-iso",
-  "short-precise",
-  "cat",
-  "logfmt",
-  "collector",
-] as const;
-/** One of {@link OUTPUT_FORMATS}. */
-export type OutputFormatName = typeof OUTPUT_FORMATS[number];
-
-/** syslog(3) priority names by level, as journalctl's `--priority` accepts them. */
-export const PRIORITY_NAMES = [
-  "emerg",
-  "alert",
-  "crit",
-  "err",
-  "warning",
-  "notice",
-  "info",
-  "debug",
-] as const;
+import { parsePriority, PRIORITY_NAMES } from "./filter.ts";
+import { OUTPUT_FORMATS, type OutputFormat } from "./reader.ts";
 
 /** The exit code for a configuration error (sysexits.h EX_CONFIG); the unit does not restart on it. */
 export const EXIT_CONFIG = 78;
@@ -41,7 +19,7 @@ export const EXIT_CONFIG = 78;
 /** journalagent's settings, validated. */
 export interface AgentConfig {
   /** Output format of each forwarded entry. @default "json" */
-  output: OutputFormatName;
+  output: OutputFormat;
   /** Forward only entries of units matching one of these globs; empty: all. @default [] */
   units: string[];
   /** Do not forward entries of units matching one of these globs. @default [] */
@@ -232,12 +210,14 @@ function parseUnitGlobs(setting: string, value: string): string[] {
   return globs;
 }
 
-function parsePriority(setting: string, value: string, allowNone: boolean): number {
+function parseLevel(setting: string, value: string, allowNone: boolean): number {
   const v = value.trim().toLowerCase();
   if (allowNone && (v === "none" || v === "-1")) return -1;
-  if (/^[0-7]$/.test(v)) return Number(v);
-  const i = (PRIORITY_NAMES as readonly string[]).indexOf(v);
-  if (i >= 0) return i;
+  try {
+    return parsePriority(v);
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+  }
   throw new ConfigError(
     setting,
     value,
@@ -267,9 +247,9 @@ function parseValue(option: AgentOption, setting: string, value: string): unknow
     case "excludeUnits":
       return parseUnitGlobs(setting, value);
     case "maxPriority":
-      return parsePriority(setting, value, false);
+      return parseLevel(setting, value, false);
     case "stderrPriority":
-      return parsePriority(setting, value, true);
+      return parseLevel(setting, value, true);
     case "extraFields": {
       const fields = list(value);
       const bad = fields.find((f) => !FIELD_NAME.test(f));
