@@ -80,8 +80,6 @@ export class EntryFields {
   /** Field index of each {@link Known} field in this entry, or -1; the last occurrence
    * when repeated (journalctl's short output also keeps the last). */
   known: Int32Array = new Int32Array(KNOWN_NAMES.length);
-  /** Index into {@link extraNames} for field i, or -1 (see {@link setExtraNames}). */
-  extra: Int32Array = new Int32Array(64);
   /** The realtime timestamp (µs since the epoch, sd_journal_get_realtime_usec(3)). */
   realtime = 0;
   /** The monotonic timestamp (µs since boot, sd_journal_get_monotonic_usec(3)). */
@@ -100,7 +98,11 @@ export class EntryFields {
   cursorLength = 0;
   /** Extra field names looked up per entry (e.g. the collector format's). */
   extraNames: string[] = [];
+  /** Field index of each of {@link extraNames} in this entry, or -1; the last
+   * occurrence when repeated. */
+  extraKnown: Int32Array = new Int32Array(0);
   #address = -1n;
+  #extraAsKnown: number[] = [];
   // Open-addressed table: name hash -> Known index (>= 0) or extra index (-2 - i).
   #tableHash = new Int32Array(NAME_TABLE_SIZE);
   #tableId = new Int32Array(NAME_TABLE_SIZE).fill(-1);
@@ -115,13 +117,24 @@ export class EntryFields {
   }
 
   /**
-   * Sets the extra field names to locate in each entry (for {@link extra}).
+   * Sets the extra field names to locate in each entry (see {@link extraIndex}).
    *
    * @param names Field names, e.g. `["CONTAINER_NAME"]`.
    */
   setExtraNames(names: readonly string[]): void {
     this.extraNames = [...names];
+    this.extraKnown = new Int32Array(names.length).fill(-1);
+    this.#extraAsKnown = names.map((n) => (KNOWN_NAMES as readonly string[]).indexOf(n));
     names.forEach((n, i) => this.#addName(n, -2 - i));
+  }
+
+  /**
+   * The field index of extra field `e` (an index into {@link extraNames}) in this
+   * entry, or -1 if absent.
+   */
+  extraIndex(e: number): number {
+    const k = this.#extraAsKnown[e]!;
+    return k >= 0 ? this.known[k]! : this.extraKnown[e]!;
   }
 
   #addName(name: string, id: number): void {
@@ -153,6 +166,7 @@ export class EntryFields {
     this.used = 0;
     this.count = 0;
     this.known.fill(-1);
+    this.extraKnown.fill(-1);
     this.cursorLength = 0;
   }
 
@@ -196,14 +210,13 @@ export class EntryFields {
     this.eqs[n] = i;
     this.ends[n] = end;
     this.hashes[n] = h;
-    this.extra[n] = -1;
     let slot = h & (NAME_TABLE_SIZE - 1);
     let id: number;
     while ((id = this.#tableId[slot]!) !== -1) {
       if (this.#tableHash[slot] === h && this.#sameName(slot, start, i)) {
         if (id >= 0) {
           this.known[id] = n;
-        } else this.extra[n] = -2 - id;
+        } else this.extraKnown[-2 - id] = n;
         break;
       }
       slot = (slot + 1) & (NAME_TABLE_SIZE - 1);
@@ -230,7 +243,6 @@ export class EntryFields {
     this.eqs = grow(this.eqs);
     this.ends = grow(this.ends);
     this.hashes = grow(this.hashes);
-    this.extra = grow(this.extra);
   }
 
   /**

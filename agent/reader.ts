@@ -6,12 +6,14 @@
  */
 import { UnitFilter } from "./filter.ts";
 import { EntryFields } from "./format_entry.ts";
+import { formatCollector } from "./format_collector.ts";
 import { formatJson } from "./format_json.ts";
+import { formatLogfmt } from "./format_logfmt.ts";
 import { formatCat, formatShortIso, formatShortPrecise } from "./format_short.ts";
 import type { Journal } from "./journal.ts";
 import type { OutputBuffer } from "./output_buffer.ts";
 
-/** The output formats (see docs/agent.md and each format's module). */
+/** The output formats (see docs/formats.md and each format's module). */
 export type OutputFormat =
   | "json"
   | "short-iso"
@@ -61,8 +63,14 @@ function formatterFor(format: OutputFormat): Formatter {
       return formatShortPrecise;
     case "cat":
       return formatCat;
+    case "logfmt":
+      return formatLogfmt;
+    case "collector":
+      return formatCollector;
     default:
-      throw new TypeError(`Output format "${format}" is not implemented yet`);
+      throw new TypeError(
+        `Unknown output format "${format}": use ${OUTPUT_FORMATS.join(", ")}`,
+      );
   }
 }
 
