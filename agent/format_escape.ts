@@ -19,14 +19,12 @@ const DECIMAL: Uint8Array[] = Array.from(
 );
 
 /**
- * The length of the valid, printable UTF-8 sequence starting with a byte >= 0x80 at
- * `d[i]`, by systemd's rules (utf8_is_printable(): utf8_encoded_valid_unichar(),
- * unichar_is_valid(), not a C1 control U+0080..U+009F).
+ * The length of the valid UTF-8 sequence starting with a byte >= 0x80 at `d[i]`
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
  *
- * @returns 2, 3 or 4; or 0 if the sequence is invalid, overlong, truncated, a
- *   surrogate, a noncharacter (U+FDD0..U+FDEF, U+xxFFFE/F), above U+10FFFF or C1.
+ * @returns 2, 3 or 4; or 0 if the bytes there are not valid UTF-8.
  */
-export function printableUtf8Length(d: Uint8Array, i: number, end: number): number {
+export function utf8Length(d: Uint8Array, i: number, end: number): number {
   const c = d[i]!;
   let len: number;
   let v: number;
@@ -46,18 +44,32 @@ export function printableUtf8Length(d: Uint8Array, i: number, end: number): numb
     if ((b & 0xc0) !== 0x80) return 0;
     v = (v << 6) | (b & 0x3f);
   }
-  if (len === 2) {
-    if (v < 0xa0) return 0; // overlong (< 0x80) or C1 control (0x80..0x9f)
-  } else if (len === 3) {
-    if (v < 0x800) return 0;
-    if ((v & 0xfffff800) === 0xd800) return 0;
-    if (v >= 0xfdd0 && v <= 0xfdef) return 0;
-    if ((v & 0xfffe) === 0xfffe) return 0;
-  } else {
-    if (v < 0x10000 || v >= 0x110000) return 0;
-    if ((v & 0xfffe) === 0xfffe) return 0;
+  if (len === 2) return v < 0x80 ? 0 : 2;
+  if (len === 3) return v < 0x800 || (v & 0xfffff800) === 0xd800 ? 0 : 3;
+  return v < 0x10000 || v >= 0x110000 ? 0 : 4;
+}
+
+/**
+ * The length of the valid, printable UTF-8 sequence starting with a byte >= 0x80 at
+ * `d[i]`, by systemd's rules (utf8_is_printable(): utf8_encoded_valid_unichar(),
+ * unichar_is_valid(), not a C1 control U+0080..U+009F).
+ *
+ * @returns 2, 3 or 4; or 0 if the sequence is invalid, overlong, truncated, a
+ *   surrogate, a noncharacter (U+FDD0..U+FDEF, U+xxFFFE/F), above U+10FFFF or C1.
+ */
+export function printableUtf8Length(d: Uint8Array, i: number, end: number): number {
+  const n = utf8Length(d, i, end);
+  if (n === 2) return d[i] === 0xc2 && d[i + 1]! < 0xa0 ? 0 : 2; // C1 control
+  if (n === 3) {
+    const c = d[i]!;
+    const v = ((c & 0x0f) << 12) | ((d[i + 1]! & 0x3f) << 6) | (d[i + 2]! & 0x3f);
+    return (v >= 0xfdd0 && v <= 0xfdef) || (v & 0xfffe) === 0xfffe ? 0 : 3;
   }
-  return len;
+  if (n === 4) {
+    // U+xFFFE and U+xFFFF of planes 1-16: the last two bytes are BF BE / BF BF.
+    return (d[i + 1]! & 0x0f) === 0x0f && d[i + 2] === 0xbf && (d[i + 3]! & 0xfe) === 0xbe ? 0 : 4;
+  }
+  return 0;
 }
 
 /**
@@ -142,8 +154,8 @@ export function writeJsonAscii(out: OutputBuffer, d: Uint8Array, start: number, 
 /**
  * Appends a JSON string for arbitrary bytes for the collector format: valid UTF-8 is
  * copied, `"` and `\` are escaped, control characters (C0, DEL, C1) become `\n`, `\r`,
- * `\t` or `\u00XX`, and each byte that is not part of valid UTF-8 becomes U+FFFD (the
- * collector format always carries a string; the `json` format keeps the bytes).
+ * `\t` or `\u00XX`, and each byte that is not part of valid UTF-8 (RFC 3629) becomes
+ * U+FFFD (the collector format always carries a string; `json` keeps the bytes).
  */
 export function writeJsonStringLossy(
   out: OutputBuffer,
@@ -174,13 +186,13 @@ export function writeJsonStringLossy(
       i++;
       continue;
     }
-    const n = printableUtf8Length(d, i, end);
-    if (n > 0) {
+    const n = utf8Length(d, i, end);
+    if (n === 2 && c === 0xc2 && d[i + 1]! < 0xa0) {
+      p = writeU00(b, p, d[i + 1]!); // C1 control
+      i += 2;
+    } else if (n > 0) {
       for (let k = 0; k < n; k++) b[p++] = d[i + k]!;
       i += n;
-    } else if (c === 0xc2 && i + 1 < end && d[i + 1]! >= 0x80 && d[i + 1]! <= 0x9f) {
-      p = writeU00(b, p, d[i + 1]!); // C1 control, valid UTF-8
-      i += 2;
     } else {
       b[p++] = 0xef; // U+FFFD
       b[p++] = 0xbf;
