@@ -51,6 +51,9 @@ export const KNOWN_NAMES = [
 
 const NAME_TABLE_SIZE = 512;
 
+/** Field buffer capacity above which {@link EntryFields.clear} gives memory back. */
+const SHRINK_ABOVE = 4 << 20;
+
 /** The hash of a field name used to find well-known and repeated fields. */
 export function nameHash(bytes: Uint8Array, start: number, end: number): number {
   let h = 0;
@@ -102,6 +105,7 @@ export class EntryFields {
    * occurrence when repeated. */
   extraKnown: Int32Array = new Int32Array(0);
   #address = -1n;
+  #initialCapacity: number;
   #extraAsKnown: number[] = [];
   // Open-addressed table: name hash -> Known index (>= 0) or extra index (-2 - i).
   #tableHash = new Int32Array(NAME_TABLE_SIZE);
@@ -112,6 +116,7 @@ export class EntryFields {
    * @param initialCapacity Bytes for the field buffer. @default 65,536
    */
   constructor(initialCapacity = 65_536) {
+    this.#initialCapacity = initialCapacity;
     this.data = new Uint8Array(initialCapacity);
     KNOWN_NAMES.forEach((n, i) => this.#addName(n, i));
   }
@@ -161,8 +166,12 @@ export class EntryFields {
     return this.#address;
   }
 
-  /** Forgets the previous entry's fields. */
+  /** Forgets the previous entry's fields; gives back memory a huge entry took. */
   clear(): void {
+    if (this.data.length > SHRINK_ABOVE && this.data.length > this.#initialCapacity) {
+      this.data = new Uint8Array(this.#initialCapacity);
+      this.#address = -1n;
+    }
     this.used = 0;
     this.count = 0;
     this.known.fill(-1);

@@ -4,6 +4,9 @@
  * @module
  */
 
+/** Capacity above which {@link OutputBuffer.reset} gives memory back: 4 MiB. */
+export const SHRINK_ABOVE = 4 << 20;
+
 /**
  * A growable byte buffer that formatted lines are appended to.
  *
@@ -25,12 +28,14 @@ export class OutputBuffer {
   buffer: Uint8Array<ArrayBuffer>;
   #length = 0;
   #address = -1n;
+  #initialCapacity: number;
 
   /**
    * @param initialCapacity Bytes to allocate up front. @default 65,536
    */
   constructor(initialCapacity = 65_536) {
-    this.buffer = new Uint8Array(Math.max(64, initialCapacity));
+    this.#initialCapacity = Math.max(64, initialCapacity);
+    this.buffer = new Uint8Array(this.#initialCapacity);
   }
 
   /** Bytes appended so far. */
@@ -108,8 +113,16 @@ export class OutputBuffer {
     return this.buffer.subarray(0, this.#length);
   }
 
-  /** Empties the buffer, keeping its capacity. */
+  /**
+   * Empties the buffer. It keeps its capacity, unless one huge entry made it grow
+   * beyond {@link SHRINK_ABOVE}: then it goes back to its initial capacity, so a
+   * 100 MB message does not hold 100 MB for the rest of the process's life.
+   */
   reset(): void {
     this.#length = 0;
+    if (this.buffer.length > SHRINK_ABOVE && this.buffer.length > this.#initialCapacity) {
+      this.buffer = new Uint8Array(this.#initialCapacity);
+      this.#address = -1n;
+    }
   }
 }

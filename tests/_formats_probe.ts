@@ -4,9 +4,14 @@
  * with the agent's EntryReader.
  *
  * Usage:
- *   probe.js write TAG          prints the cursor of the last entry before the new ones
+ *   probe.js cursor             prints the cursor of the journal's last entry
+ *   probe.js write TAG          writes the odd entries, the last one "csd-formats-end TAG"
  *   probe.js read FORMAT CURSOR [EXTRA...]
- *                               prints every entry after CURSOR in FORMAT to stdout
+ *                               prints every entry after CURSOR in FORMAT, routed to
+ *                               stdout or stderr; EXTRA are extra fields
+ *
+ * Environment: CSD_PROBE_OPTIONS, JSON of further ReaderOptions (units, excludeUnits,
+ * maxPriority, stderrPriority).
  *
  * @module
  */
@@ -73,16 +78,18 @@ export function oddEntries(tag: string): [string, (string | Uint8Array)[]][] {
 
 function main(): void {
   const [mode, ...args] = Deno.args;
-  if (mode === "write") {
-    const tag = args[0] ?? "tag";
+  if (mode === "cursor") {
     using j = Journal.open();
     j.seekTail();
-    const before = j.previous() ? j.cursor() : "";
+    console.log(j.previous() ? j.cursor() : "");
+    return;
+  }
+  if (mode === "write") {
+    const tag = args[0] ?? "tag";
     for (const [name, fields] of oddEntries(tag)) {
       const ident = name === "no-identifier" ? [] : ["SYSLOG_IDENTIFIER=csd-odd"];
       sendEntry([...fields, ...ident, `ODD_CASE=${name}`, `ODD_TAG=${tag}`]);
     }
-    console.log(before);
     return;
   }
   if (mode === "read") {
@@ -93,20 +100,23 @@ function main(): void {
       if (j.next() && !j.testCursor(cursor)) j.previous();
     } else j.seekHead();
     const reader = new EntryReader(j, {
+      ...JSON.parse(Deno.env.get("CSD_PROBE_OPTIONS") ?? "{}"),
       format: format as OutputFormat,
       extraFields: extra,
     });
     const out = { stdout: new OutputBuffer(), stderr: new OutputBuffer() };
     for (;;) {
       const r = reader.fill(out, 1 << 20);
-      let b = out.stdout.bytes();
-      while (b.length > 0) b = b.subarray(Deno.stdout.writeSync(b));
-      out.stdout.reset();
+      for (const [buf, file] of [[out.stdout, Deno.stdout], [out.stderr, Deno.stderr]] as const) {
+        let b = buf.bytes();
+        while (b.length > 0) b = b.subarray(file.writeSync(b));
+        buf.reset();
+      }
       if (r.entries === 0) break;
     }
     return;
   }
-  console.error("usage: probe write TAG | probe read FORMAT CURSOR [EXTRA...]");
+  console.error("usage: probe cursor | probe write TAG | probe read FORMAT CURSOR [EXTRA...]");
   Deno.exit(1);
 }
 

@@ -49,24 +49,24 @@ function bytesOf(v: JsonValue | undefined): Uint8Array | undefined {
   return bytesOf((v as (string | number[])[]).at(-1));
 }
 
-/** One decoded unit of a byte string: a valid character or a stray byte. */
-type Piece = { cp: number; bytes: Uint8Array } | { cp: -1; bytes: Uint8Array };
+/** One decoded unit of a byte string: a character (cp >= 0) or a stray byte (cp -1). */
+type Piece = { cp: number; bytes: Uint8Array };
 
-/** Splits bytes into characters (WHATWG-valid UTF-8, via a fatal TextDecoder) and stray bytes. */
+/**
+ * Splits bytes into characters (valid UTF-8 as a fatal TextDecoder sees it) and stray
+ * bytes.
+ */
 function pieces(b: Uint8Array): Piece[] {
   const out: Piece[] = [];
   const fatal = new TextDecoder("utf-8", { fatal: true });
   for (let i = 0; i < b.length;) {
     const c = b[i]!;
-    const n = c < 0x80
-      ? 1
-      : c >= 0xc2 && c < 0xe0
-      ? 2
-      : c >= 0xe0 && c < 0xf0
-      ? 3
-      : c >= 0xf0 && c < 0xf5
-      ? 4
-      : 0;
+    if (c < 0x80) {
+      out.push({ cp: c, bytes: b.subarray(i, i + 1) });
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
     if (n > 0 && i + n <= b.length) {
       try {
         const s = fatal.decode(b.subarray(i, i + n));
@@ -96,16 +96,14 @@ const hex = (bytes: Uint8Array) =>
 
 /** The documented text escaping (format_escape.ts writeTextEscaped). */
 function textEscape(b: Uint8Array, quoted = false): string {
-  let s = "";
-  for (const p of pieces(b)) {
-    if (p.cp === 10) s += "\\n";
-    else if (p.cp === 13) s += "\\r";
-    else if (p.cp === 9) s += quoted ? "\\t" : "\t";
-    else if (quoted && (p.cp === 0x22 || p.cp === 0x5c)) s += "\\" + String.fromCodePoint(p.cp);
-    else if (p.cp >= 0 && printable(p.cp)) s += String.fromCodePoint(p.cp);
-    else s += hex(p.bytes);
-  }
-  return s;
+  return pieces(b).map((p) => {
+    if (p.cp === 10) return "\\n";
+    if (p.cp === 13) return "\\r";
+    if (p.cp === 9) return quoted ? "\\t" : "\t";
+    if (quoted && (p.cp === 0x22 || p.cp === 0x5c)) return "\\" + String.fromCodePoint(p.cp);
+    if (p.cp >= 0 && printable(p.cp)) return String.fromCodePoint(p.cp);
+    return hex(p.bytes);
+  }).join("");
 }
 
 /** The collector format's string: valid UTF-8 kept, stray bytes as U+FFFD. */
@@ -128,9 +126,22 @@ function micros(usec: number): string {
   return String(usec % 1_000_000).padStart(6, "0");
 }
 
+const textCache = new Map<JsonValue, string>();
+
+/** A field's value with the text escaping (memoized: the 1 MB messages recur). */
 function text(e: JournalJson, name: string): string | undefined {
-  const b = bytesOf(e[name]);
-  return b === undefined ? undefined : textEscape(b);
+  const v = e[name];
+  if (v === undefined) return undefined;
+  let t = textCache.get(v);
+  if (t === undefined) textCache.set(v, t = textEscape(bytesOf(v)!));
+  return t;
+}
+
+/** Whether journalctl prints this message on one line as it is. */
+function plainMessage(e: JournalJson): boolean {
+  const m = e["MESSAGE"];
+  return typeof m === "string" && m.length < 4096 && !/[\x00-\x1f\x7f-\x9f]/.test(m) &&
+    text(e, "MESSAGE") === m;
 }
 
 /** The part after the timestamp of a short line: ` host ident[pid]: message`. */
@@ -166,32 +177,44 @@ function logfmtValue(b: Uint8Array): string {
 
 const PRIORITY_NAMES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 
-/** Runs the probe's reader in `format` from `cursor`, output up to the end marker. */
+const PROBE = [DENO, "run", "-A", "--no-config", "--cached-only", "/tmp/probe.js"];
+
+/** Lines of `text` up to the one with `marker` (all of them if `marker` is absent). */
+function upTo(text: string, marker: string, what: string): string[] {
+  const lines = text.split("\n");
+  assert.equal(lines.pop(), "", `${what}: output must end with a newline`);
+  const end = lines.findIndex((l) => l.includes(marker));
+  return end >= 0 ? lines.slice(0, end + 1) : lines;
+}
+
+/** Runs the probe's reader in `format` from `cursor`: stdout up to the end marker. */
 async function readWith(
   c: Container,
   format: string,
   cursor: string,
   marker: string,
   extra: string[] = [],
-) {
-  const r = await c.exec([
-    DENO,
-    "run",
-    "-A",
-    "--no-config",
-    "--cached-only",
-    "/tmp/probe.js",
-    "read",
-    format,
-    cursor,
-    ...extra,
-  ]);
+): Promise<string[]> {
+  const r = await c.exec([...PROBE, "read", format, cursor, ...extra]);
   assert.equal(r.code, 0, `probe read ${format} failed: ${r.stderr}`);
-  const lines = r.stdout.split("\n");
-  assert.equal(lines.pop(), "", `${format}: output must end with a newline`);
-  const end = lines.findIndex((l) => l.includes(marker));
-  assert.ok(end >= 0, `${format}: end marker not found`);
-  return lines.slice(0, end + 1);
+  const lines = upTo(r.stdout, marker, format);
+  assert.ok(lines.at(-1)?.includes(marker), `${format}: end marker not found`);
+  return lines;
+}
+
+/** journalctl -o json --all after `cursor` (more `args` added), up to the end marker. */
+async function journalctlJson(
+  c: Container,
+  cursor: string,
+  marker: string,
+  args: string[] = [],
+): Promise<JournalJson[] | null> {
+  const from = args.includes("--cursor") ? [] : ["--after-cursor", cursor];
+  const r = await c.exec(["journalctl", "-o", "json", "--all", ...from, ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  const all = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as JournalJson);
+  const end = all.findIndex((e) => e["MESSAGE"] === marker);
+  return end >= 0 ? all.slice(0, end + 1) : null;
 }
 
 testEachImage(
@@ -208,34 +231,28 @@ testEachImage(
 
     const tag = `t${Date.now()}`;
     const marker = `csd-formats-end ${tag}`;
+    const unit = `csd-odd-${tag}.service`;
+    const cur = await c.exec([...PROBE, "cursor"]);
+    assert.equal(cur.code, 0, `probe cursor failed: ${cur.stderr}`);
+    const cursor = cur.stdout.trim();
+    assert.ok(cursor.startsWith("s="), `no cursor from the probe: ${cur.stdout}`);
+    // The writer runs as a unit of its own, so that unit filters can be checked too.
     const w = await c.exec([
-      DENO,
-      "run",
-      "-A",
-      "--no-config",
-      "--cached-only",
-      "/tmp/probe.js",
+      "systemd-run",
+      "--wait",
+      "--quiet",
+      `--unit=${unit}`,
+      "--setenv=DENO_DIR=/tmp/deno-dir",
+      ...PROBE,
       "write",
       tag,
     ]);
     assert.equal(w.code, 0, `probe write failed: ${w.stderr}`);
-    const cursor = w.stdout.trim();
-    assert.ok(cursor.startsWith("s="), `no cursor from the probe: ${w.stdout}`);
 
     // journalctl's own view of the same entries, up to the end marker.
-    let expected: JournalJson[] = [];
+    let expected: JournalJson[] | null;
     const deadline = Date.now() + 15_000;
-    for (;;) {
-      const r = await c.exec(["journalctl", "-o", "json", "--all", "--after-cursor", cursor]);
-      assert.equal(r.code, 0, r.stderr);
-      const all = r.stdout.trim().split("\n").filter(Boolean).map((l) =>
-        JSON.parse(l) as JournalJson
-      );
-      const end = all.findIndex((e) => e["MESSAGE"] === marker);
-      if (end >= 0) {
-        expected = all.slice(0, end + 1);
-        break;
-      }
+    while ((expected = await journalctlJson(c, cursor, marker)) === null) {
       assert.ok(Date.now() < deadline, "the probe's entries did not appear in the journal");
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -270,8 +287,7 @@ testEachImage(
         `${isoSeconds(displayUsec(e))}+00:00${shortRest(e)}`,
         `short-iso ${e["ODD_CASE"]}`,
       );
-      const m = bytesOf(e["MESSAGE"])!;
-      if (pieces(m).every((p) => p.cp >= 0x20 && printable(p.cp)) && m.length < 4096) {
+      if (plainMessage(e)) {
         assert.equal(line, jcIsoLines[i], `short-iso ${e["ODD_CASE"]} differs from journalctl`);
       }
     });
@@ -295,8 +311,7 @@ testEachImage(
         isoSeconds(u).slice(11)
       }.${micros(u)}`;
       assert.equal(line, `${ts}${shortRest(e)}`, `short-precise ${e["ODD_CASE"]}`);
-      const m = bytesOf(e["MESSAGE"])!;
-      if (pieces(m).every((p) => p.cp >= 0x20 && printable(p.cp)) && m.length < 4096) {
+      if (plainMessage(e)) {
         assert.equal(
           line,
           jcPreciseLines[i],
@@ -352,5 +367,41 @@ testEachImage(
       }
       assert.deepEqual(JSON.parse(line), want, `collector ${e["ODD_CASE"]}`);
     });
+
+    // Unit filter: the same entries as `journalctl -u` (the unit's own and PID 1's).
+    const cursors = (lines: string[]) => lines.map((l) => JSON.parse(l)["__CURSOR"]);
+    // --cursor, not --after-cursor: with a match, journalctl skips one entry too many
+    // after seeking (sd_journal_next_skip(2)); the cursor's entry is not the unit's.
+    const byUnit = await journalctlJson(c, cursor, marker, ["-u", unit, "--cursor", cursor]);
+    assert.ok(byUnit !== null && byUnit.length >= 22, "journalctl -u found too few entries");
+    const filtered = await c.exec([...PROBE, "read", "json", cursor], {
+      env: { CSD_PROBE_OPTIONS: JSON.stringify({ units: ["csd-odd-*.service"] }) },
+    });
+    assert.deepEqual(
+      cursors(upTo(filtered.stdout, marker, "units")),
+      byUnit.map((e) => e["__CURSOR"]),
+      "units filter",
+    );
+    const excluded = await c.exec([...PROBE, "read", "json", cursor], {
+      env: { CSD_PROBE_OPTIONS: JSON.stringify({ excludeUnits: ["csd-odd-*"] }) },
+    });
+    const left = new Set(byUnit.map((e) => e["__CURSOR"]));
+    assert.deepEqual(
+      cursors(upTo(excluded.stdout, "\u0000", "exclude")).filter((c) => left.has(c)),
+      [],
+      "excluded units",
+    );
+
+    // Priority: at most notice (5) forwarded, warning (4) and more severe to stderr.
+    const routed = await c.exec([...PROBE, "read", "json", cursor], {
+      env: { CSD_PROBE_OPTIONS: JSON.stringify({ maxPriority: 5, stderrPriority: 4 }) },
+    });
+    assert.equal(routed.code, 0, routed.stderr);
+    const odd = (text: string) =>
+      upTo(text, marker, "routed").map((l) => JSON.parse(l) as JournalJson).filter((e) =>
+        e["ODD_TAG"] === tag
+      ).map((e) => e["ODD_CASE"]);
+    assert.deepEqual(odd(routed.stdout), ["newlines"], "stdout: priority 5 only");
+    assert.deepEqual(odd(routed.stderr), ["crlf", "ansi"], "stderr: priorities 4 and 3");
   },
 );
