@@ -140,7 +140,7 @@ function text(e: JournalJson, name: string): string | undefined {
 /** Whether journalctl prints this message on one line as it is. */
 function plainMessage(e: JournalJson): boolean {
   const m = e["MESSAGE"];
-  return typeof m === "string" && m.length < 4096 && !/[\x00-\x1f\x7f-\x9f]/.test(m) &&
+  return typeof m === "string" && m.length < 4096 &&
     text(e, "MESSAGE") === m;
 }
 
