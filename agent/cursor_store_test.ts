@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CursorStore } from "./cursor_store.ts";
+import { CursorStore, RECORD_SIZE } from "./cursor_store.ts";
 
 const CURSOR =
   "s=3f1c6a2f0c2b4d1e9c5d7e8f90a1b2c3;i=1a2b;b=0123456789abcdef0123456789abcdef;m=5f5e100;t=5f5e1000a;x=dead01beef";
@@ -16,12 +16,19 @@ Deno.test("CursorStore.load() returns null when nothing was saved", () => {
 Deno.test("CursorStore.save() creates the directory and load() returns the cursor", () => {
   const dir = Deno.makeTempDirSync();
   try {
-    const store = new CursorStore(`${dir}/sub/cursor`);
+    using store = new CursorStore(`${dir}/sub/cursor`);
     store.save(CURSOR);
     assert.equal(store.load(), CURSOR);
     assert.equal(new CursorStore(`${dir}/sub/cursor`).load(), CURSOR);
-    assert.equal(Deno.readTextFileSync(`${dir}/sub/cursor`), `${CURSOR}\n`);
+    assert.equal(
+      Deno.readTextFileSync(`${dir}/sub/cursor`),
+      CURSOR + "\n".repeat(RECORD_SIZE - CURSOR.length),
+    );
     assert.deepEqual([...Deno.readDirSync(`${dir}/sub`)].map((e) => e.name), ["cursor"]);
+    // A shorter cursor replaces a longer one whole.
+    store.save("s=1;i=2");
+    assert.equal(store.load(), "s=1;i=2");
+    assert.equal(Deno.statSync(`${dir}/sub/cursor`).size, RECORD_SIZE);
     store.save(CURSOR.replace("i=1a2b", "i=1a2c"));
     assert.equal(store.load(), CURSOR.replace("i=1a2b", "i=1a2c"));
     store.clear();
@@ -44,8 +51,23 @@ Deno.test("CursorStore.load() treats a file that holds no cursor as none", () =>
   }
 });
 
+Deno.test("CursorStore.commit() writes only what stage() prepared", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    using store = new CursorStore(`${dir}/cursor`);
+    store.commit();
+    assert.equal(store.load(), null);
+    store.stage(CURSOR);
+    assert.equal(store.load(), null);
+    store.commit();
+    assert.equal(store.load(), CURSOR);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("CursorStore.save() rejects a string that is not a cursor", () => {
-  const store = new CursorStore("/nonexistent/cursor");
+  using store = new CursorStore("/nonexistent/cursor");
   assert.throws(() => store.save("s=1;i=2\n"), TypeError);
   assert.throws(() => store.save(""), TypeError);
 });

@@ -13,6 +13,7 @@ import { EXIT_NO_OUTPUT, type OutputFds, OutputUnavailableError, takeOutputFds }
 import { Journal } from "./journal.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { EntryReader } from "./reader.ts";
+import { OutputSink } from "./output_sink.ts";
 import { writeAll } from "./write_all.ts";
 
 /** How long the journal must have been quiet before polling slows down, in ms. */
@@ -58,8 +59,10 @@ export interface AgentStats {
   entries: number;
   /** Bytes written to stdout and stderr together. */
   bytes: number;
-  /** write batches. */
+  /** Batches written. */
   batches: number;
+  /** Batches that did not go in with one write(2) per output (split, so not atomic). */
+  splitBatches: number;
 }
 
 /** Options for {@link runAgent}. */
@@ -130,15 +133,10 @@ export async function runAgent(
   options: RunAgentOptions,
 ): Promise<AgentStats> {
   const log = options.log ?? logLine;
-  const store = new CursorStore(config.cursorFile);
+  using store = new CursorStore(config.cursorFile);
   using journal = Journal.open({ directory: config.directory });
   const saved = store.load();
   const from = resume(journal, saved);
-  log(
-    from === "boot-start"
-      ? `Forwarding the journal from the start of the boot (output ${config.output}, fds taken with ${fds.method})`
-      : `Resuming ${from === "after-cursor" ? "after" : "at the successor of"} cursor ${saved}`,
-  );
   const reader = new EntryReader(journal, {
     format: config.output,
     units: config.units,
@@ -151,7 +149,20 @@ export async function runAgent(
     stdout: new OutputBuffer(Math.min(config.batchBytes, 1 << 20) + 65_536),
     stderr: new OutputBuffer(65_536),
   };
-  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0 };
+  const stdoutSink = new OutputSink(fds.stdout);
+  // One sink when both are the same pipe or terminal, so that its room is counted once.
+  const stderrSink = fds.stderr === fds.stdout ? stdoutSink : new OutputSink(fds.stderr);
+  const shared = stderrSink === stdoutSink ||
+    (stderrSink.target === stdoutSink.target && !stdoutSink.target.startsWith("fd:"));
+  log(
+    (from === "boot-start"
+      ? "Forwarding the journal from the start of the boot"
+      : `Resuming ${from === "after-cursor" ? "after" : "at the successor of"} cursor ${saved}`) +
+      ` (output ${config.output}; stdout ${stdoutSink.describe()}` +
+      (stderrSink === stdoutSink ? "" : `, stderr ${stderrSink.describe()}`) +
+      `, taken with ${fds.method})`,
+  );
+  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0, splitBatches: 0 };
   let interval = config.pollIntervalMs;
   let lastEntryAt = performance.now();
   // Stop handling: the phase after `stop` fired.
@@ -173,17 +184,30 @@ export async function runAgent(
       log(`Stopping with entries left unwritten (drain limit of ${DRAIN_LIMIT_MS} ms)`);
       break;
     }
-    const r = reader.fill(out, config.batchBytes);
+    // Read no more than the outputs can take right now (backpressure), at least one entry.
+    const room = Math.min(config.batchBytes, stdoutSink.space(), stderrSink.space());
+    const r = reader.fill(out, Math.max(room, 1));
     if (r.entries > 0) {
       stats.entries += r.entries;
-      for (const [fd, buf] of [[fds.stdout, out.stdout], [fds.stderr, out.stderr]] as const) {
-        if (buf.length === 0) continue;
-        await writeAll(fd, buf.bytes());
-        stats.bytes += buf.length;
-        stats.batches++;
-        buf.reset();
-      }
-      if (r.cursor !== null) store.save(r.cursor);
+      const lengths = [out.stdout.length, out.stderr.length];
+      if (shared) {
+        if (!await stdoutSink.waitForSpace(lengths[0]! + lengths[1]!, drainDeadline)) continue;
+      } else if (
+        !await stdoutSink.waitForSpace(lengths[0]!, drainDeadline) ||
+        !await stderrSink.waitForSpace(lengths[1]!, drainDeadline)
+      ) continue;
+      // Both writes and the cursor's system call follow each other with nothing in
+      // between that could wait: a kill lands before, after, or (rarely) between them.
+      if (r.cursor !== null) store.stage(r.cursor);
+      let calls = 0;
+      if (lengths[0]! > 0) calls += await stdoutSink.write(out.stdout.bytes());
+      if (lengths[1]! > 0) calls += await stderrSink.write(out.stderr.bytes());
+      store.commit();
+      if (calls > (lengths[0]! > 0 ? 1 : 0) + (lengths[1]! > 0 ? 1 : 0)) stats.splitBatches++;
+      stats.bytes += lengths[0]! + lengths[1]!;
+      stats.batches++;
+      out.stdout.reset();
+      out.stderr.reset();
       interval = config.pollIntervalMs;
       lastEntryAt = performance.now();
       continue;
@@ -288,7 +312,10 @@ export async function agentMain(
   Deno.addSignalListener("SIGINT", onSignal);
   try {
     const stats = await runAgent(config, fds, { stop: stop.signal });
-    logLine(`Stopped after forwarding ${stats.entries} entries (${stats.bytes} bytes)`);
+    logLine(
+      `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +
+        `${stats.batches} batches (${stats.splitBatches} split)`,
+    );
     return 0;
   } catch (e) {
     logLine(`journalagent: ${e instanceof Error ? e.message : String(e)}`);

@@ -73,6 +73,16 @@ const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  pwrite: {
+    // int fd, const void *buf, size_t count, off_t offset
+    parameters: ["i32", "buffer", "usize", "i64"],
+    result: "isize",
+  },
+  ioctl: {
+    // int fd, unsigned long request, void *argp (variadic in C; one pointer here)
+    parameters: ["i32", "u64", "buffer"],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const LIBC_PATHS = ["libc.so.6"];
