@@ -1,7 +1,8 @@
 /**
  * Keeps the cursor (sd_journal_get_cursor(3)) of the last entry that fully reached the
  * output, in a small file that is overwritten in place: one pwrite(2) of a fixed-size
- * record (the cursor, then newlines up to {@link RECORD_SIZE} bytes) at offset 0. A
+ * record (the cursor on one line, the staging slot on the next (see staging.ts), then
+ * newlines up to {@link RECORD_SIZE} bytes) at offset 0. A
  * write of less than a page into the page cache is done entirely or not at all when
  * the process is killed (a fatal signal is acted upon when the system call returns), so
  * a reader killed at any moment leaves either the old cursor or the new one. Saving
@@ -28,6 +29,14 @@ const O_CREAT = 0o100;
 const O_CLOEXEC = 0o2000000;
 const NEWLINE = 10;
 
+/** What a saved record holds. */
+export interface SavedPosition {
+  /** The cursor of the last entry committed. */
+  cursor: string;
+  /** The staging slot holding the batch that ends with it (0 or 1), -1 if none. */
+  slot: number;
+}
+
 /** Reads and writes the saved cursor at one path. */
 export class CursorStore implements Disposable {
   readonly #path: string;
@@ -49,15 +58,15 @@ export class CursorStore implements Disposable {
   }
 
   /**
-   * The saved cursor.
+   * The saved cursor and slot.
    *
-   * @returns The cursor, or null if none is saved or the file does not hold one (a
+   * @returns The record, or null if none is saved or the file does not hold a cursor (a
    *   file that is not a cursor is treated as none, so that the agent starts at the
    *   beginning of the boot rather than not at all).
    * @throws {Deno.errors.PermissionDenied} If the file cannot be read (other I/O
    *   errors too, except NotFound).
    */
-  load(): string | null {
+  load(): SavedPosition | null {
     let text: string;
     try {
       text = Deno.readTextFileSync(this.#path);
@@ -65,22 +74,27 @@ export class CursorStore implements Disposable {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
-    const cursor = text.slice(0, text.indexOf("\n") >>> 0).trim();
-    return CURSOR_SYNTAX.test(cursor) && cursor.length < RECORD_SIZE ? cursor : null;
+    const [first = "", second = ""] = text.split("\n", 2);
+    const cursor = first.trim();
+    if (!CURSOR_SYNTAX.test(cursor) || cursor.length >= RECORD_SIZE) return null;
+    const slot = /^slot=([01])$/.exec(second.trim())?.[1];
+    return { cursor, slot: slot === undefined ? -1 : Number(slot) };
   }
 
   /**
    * Prepares the record for `cursor`, to be written by {@link commit}.
    *
    * @param cursor A cursor from sd_journal_get_cursor(3).
+   * @param slot The staging slot that holds the batch ending with it, or -1.
    * @throws {TypeError} If `cursor` is not a cursor or too long for a record.
    */
-  stage(cursor: string): void {
-    if (cursor.length >= RECORD_SIZE || !CURSOR_SYNTAX.test(cursor)) {
+  stage(cursor: string, slot = -1): void {
+    if (cursor.length >= RECORD_SIZE - 16 || !CURSOR_SYNTAX.test(cursor)) {
       throw new TypeError(`Not a journal cursor: ${JSON.stringify(cursor.slice(0, 80))}`);
     }
     const r = this.#staged;
-    const { written } = this.#encoder.encodeInto(cursor, r);
+    const line = slot === 0 || slot === 1 ? `${cursor}\nslot=${slot}` : cursor;
+    const { written } = this.#encoder.encodeInto(line, r);
     r.fill(NEWLINE, written);
     this.#hasStaged = true;
   }
@@ -104,11 +118,12 @@ export class CursorStore implements Disposable {
    * Saves `cursor` ({@link stage} then {@link commit}).
    *
    * @param cursor A cursor from sd_journal_get_cursor(3).
+   * @param slot The staging slot, or -1.
    * @throws {TypeError} If `cursor` is not a cursor.
    * @throws {OsError} If the file cannot be written.
    */
-  save(cursor: string): void {
-    this.stage(cursor);
+  save(cursor: string, slot = -1): void {
+    this.stage(cursor, slot);
     this.commit();
   }
 

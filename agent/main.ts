@@ -13,7 +13,9 @@ import { EXIT_NO_OUTPUT, type OutputFds, OutputUnavailableError, takeOutputFds }
 import { Journal } from "./journal.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { EntryReader } from "./reader.ts";
+import { fdStoreSize, listenFds } from "./fd_store.ts";
 import { OutputSink } from "./output_sink.ts";
+import { StagedOutput } from "./staging.ts";
 import { writeAll } from "./write_all.ts";
 
 /** How long the journal must have been quiet before polling slows down, in ms. */
@@ -74,6 +76,8 @@ export interface RunAgentOptions {
   /** Whether the container is shutting down, asked once when `stop` fires.
    * @default PID 1 is systemd-shutdown */
   isShutdown?: () => boolean;
+  /** The unit's fd store, for exactly-once staging. @default none: direct writes */
+  fdStore?: FdStoreAccess;
 }
 
 /** Writes a line to this process's stderr, ignoring errors (journald may be gone). */
@@ -117,6 +121,38 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** Where the staging pipes live (see staging.ts); absent: batches are written directly. */
+export interface FdStoreAccess {
+  /** The fds passed back by systemd, by name ({@link listenFds}). */
+  passed: Map<string, number>;
+  /** $NOTIFY_SOCKET. */
+  notifySocket: string;
+}
+
+/** The streams of one run: sinks, and staging when the fd store and pipes allow it. */
+interface Outputs {
+  stdout: OutputSink;
+  stderr: OutputSink;
+  /** Whether stdout and stderr are the same pipe or terminal (room counted once). */
+  shared: boolean;
+  stdoutStage: StagedOutput | null;
+  stderrStage: StagedOutput | null;
+}
+
+function openOutputs(fds: OutputFds, fdStore: FdStoreAccess | undefined): Outputs {
+  const stdout = new OutputSink(fds.stdout);
+  const stderr = fds.stderr === fds.stdout ? stdout : new OutputSink(fds.stderr);
+  const shared = stderr === stdout || stderr.target === stdout.target;
+  if (!fdStore || stdout.pipeSize === 0 || stderr.pipeSize === 0) {
+    return { stdout, stderr, shared, stdoutStage: null, stderrStage: null };
+  }
+  const stdoutStage = StagedOutput.open(stdout, { ...fdStore, name: "stage-stdout" });
+  const stderrStage = shared
+    ? stdoutStage
+    : StagedOutput.open(stderr, { ...fdStore, name: "stage-stderr" });
+  return { stdout, stderr, shared, stdoutStage, stderrStage };
+}
+
 /**
  * Forwards the journal to `fds` until `options.stop` fires, then drains and returns.
  *
@@ -136,7 +172,36 @@ export async function runAgent(
   using store = new CursorStore(config.cursorFile);
   using journal = Journal.open({ directory: config.directory });
   const saved = store.load();
-  const from = resume(journal, saved);
+  const out = openOutputs(fds, options.fdStore);
+  const stages = [...new Set([out.stdoutStage, out.stderrStage])].filter((s) => s !== null);
+  // First what an earlier run committed but did not move on yet; drop what it staged
+  // without committing (those entries come after the saved cursor and are read again).
+  let recovered = 0;
+  for (const stage of stages) {
+    if (saved?.slot === 0 || saved?.slot === 1) {
+      recovered += stage.pending(saved.slot);
+      await stage.flush(saved.slot);
+      stage.discard(saved.slot === 0 ? 1 : 0);
+    } else {
+      stage.discard(0);
+      stage.discard(1);
+    }
+  }
+  let slot: 0 | 1 = saved?.slot === 0 ? 1 : 0;
+  const from = resume(journal, saved?.cursor ?? null);
+  log(
+    (from === "boot-start"
+      ? "Forwarding the journal from the start of the boot"
+      : `Resuming ${
+        from === "after-cursor" ? "after" : "at the successor of"
+      } cursor ${saved?.cursor}`) +
+      ` (output ${config.output}; stdout ${out.stdout.describe()}` +
+      (out.shared ? "" : `, stderr ${out.stderr.describe()}`) +
+      `, taken with ${fds.method}; ` +
+      (stages.length > 0
+        ? `staged in the fd store${recovered > 0 ? `, ${recovered} staged bytes moved on` : ""})`
+        : "written directly)"),
+  );
   const reader = new EntryReader(journal, {
     format: config.output,
     units: config.units,
@@ -145,23 +210,14 @@ export async function runAgent(
     stderrPriority: config.stderrPriority,
     extraFields: config.extraFields,
   });
-  const out = {
+  const buffers = {
     stdout: new OutputBuffer(Math.min(config.batchBytes, 1 << 20) + 65_536),
     stderr: new OutputBuffer(65_536),
   };
-  const stdoutSink = new OutputSink(fds.stdout);
-  // One sink when both are the same pipe or terminal, so that its room is counted once.
-  const stderrSink = fds.stderr === fds.stdout ? stdoutSink : new OutputSink(fds.stderr);
-  const shared = stderrSink === stdoutSink ||
-    (stderrSink.target === stdoutSink.target && !stdoutSink.target.startsWith("fd:"));
-  log(
-    (from === "boot-start"
-      ? "Forwarding the journal from the start of the boot"
-      : `Resuming ${from === "after-cursor" ? "after" : "at the successor of"} cursor ${saved}`) +
-      ` (output ${config.output}; stdout ${stdoutSink.describe()}` +
-      (stderrSink === stdoutSink ? "" : `, stderr ${stderrSink.describe()}`) +
-      `, taken with ${fds.method})`,
-  );
+  // A staged batch must fit a staging pipe whole; the reader may overshoot by one line.
+  const stageLimit = stages.length > 0
+    ? Math.min(...stages.map((s) => s.capacity)) - 65_536
+    : Infinity;
   const stats: AgentStats = { entries: 0, bytes: 0, batches: 0, splitBatches: 0 };
   let interval = config.pollIntervalMs;
   let lastEntryAt = performance.now();
@@ -185,29 +241,46 @@ export async function runAgent(
       break;
     }
     // Read no more than the outputs can take right now (backpressure), at least one entry.
-    const room = Math.min(config.batchBytes, stdoutSink.space(), stderrSink.space());
-    const r = reader.fill(out, Math.max(room, 1));
+    const room = stages.length > 0
+      ? Math.min(config.batchBytes, stageLimit)
+      : Math.min(config.batchBytes, out.stdout.space(), out.stderr.space());
+    const r = reader.fill(buffers, Math.max(room, 1));
     if (r.entries > 0) {
       stats.entries += r.entries;
-      const lengths = [out.stdout.length, out.stderr.length];
-      if (shared) {
-        if (!await stdoutSink.waitForSpace(lengths[0]! + lengths[1]!, drainDeadline)) continue;
-      } else if (
-        !await stdoutSink.waitForSpace(lengths[0]!, drainDeadline) ||
-        !await stderrSink.waitForSpace(lengths[1]!, drainDeadline)
-      ) continue;
-      // Both writes and the cursor's system call follow each other with nothing in
-      // between that could wait: a kill lands before, after, or (rarely) between them.
-      if (r.cursor !== null) store.stage(r.cursor);
-      let calls = 0;
-      if (lengths[0]! > 0) calls += await stdoutSink.write(out.stdout.bytes());
-      if (lengths[1]! > 0) calls += await stderrSink.write(out.stderr.bytes());
-      store.commit();
-      if (calls > (lengths[0]! > 0 ? 1 : 0) + (lengths[1]! > 0 ? 1 : 0)) stats.splitBatches++;
-      stats.bytes += lengths[0]! + lengths[1]!;
+      const o = buffers.stdout.length;
+      const e = buffers.stderr.length;
+      if (
+        out.stdoutStage !== null && out.stderrStage !== null &&
+        (out.shared ? o + e : Math.max(o, e)) <= stageLimit + 65_536
+      ) {
+        // Stage, commit (the cursor names the slot), move on: see staging.ts.
+        out.stdoutStage.stage(slot, buffers.stdout.bytes());
+        out.stderrStage.stage(slot, buffers.stderr.bytes());
+        if (r.cursor !== null) store.save(r.cursor, slot);
+        const done = await out.stdoutStage.flush(slot, drainDeadline) &&
+          await out.stderrStage.flush(slot, drainDeadline);
+        slot = slot === 0 ? 1 : 0;
+        if (!done) continue; // past the drain limit: the rest stays staged
+      } else {
+        if (out.shared) {
+          if (!await out.stdout.waitForSpace(o + e, drainDeadline)) continue;
+        } else if (
+          !await out.stdout.waitForSpace(o, drainDeadline) ||
+          !await out.stderr.waitForSpace(e, drainDeadline)
+        ) continue;
+        // The writes and the cursor's system call follow each other with nothing in
+        // between that could wait.
+        if (r.cursor !== null) store.stage(r.cursor);
+        let calls = 0;
+        if (o > 0) calls += await out.stdout.write(buffers.stdout.bytes());
+        if (e > 0) calls += await out.stderr.write(buffers.stderr.bytes());
+        store.commit();
+        if (calls > (o > 0 ? 1 : 0) + (e > 0 ? 1 : 0)) stats.splitBatches++;
+      }
+      stats.bytes += o + e;
       stats.batches++;
-      out.stdout.reset();
-      out.stderr.reset();
+      buffers.stdout.reset();
+      buffers.stderr.reset();
       interval = config.pollIntervalMs;
       lastEntryAt = performance.now();
       continue;
@@ -311,7 +384,12 @@ export async function agentMain(
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    const stats = await runAgent(config, fds, { stop: stop.signal });
+    // Two staging pipes per output need 4 places in the fd store.
+    const passed = listenFds(env);
+    const fdStore = await fdStoreSize(env) >= 4
+      ? { passed, notifySocket: env.NOTIFY_SOCKET! }
+      : undefined;
+    const stats = await runAgent(config, fds, { stop: stop.signal, fdStore });
     logLine(
       `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +
         `${stats.batches} batches (${stats.splitBatches} split)`,

@@ -83,6 +83,18 @@ const symbols = {
     parameters: ["i32", "u64", "buffer"],
     result: "i32",
   },
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" }, // int pipefd[2], int flags
+  splice: {
+    // int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len, unsigned flags
+    parameters: ["i32", "pointer", "i32", "pointer", "usize", "u32"],
+    result: "isize",
+  },
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" }, // int domain, type, protocol
+  sendmsg: {
+    // int sockfd, const struct msghdr *msg, int flags
+    parameters: ["i32", "buffer", "i32"],
+    result: "isize",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const LIBC_PATHS = ["libc.so.6"];
