@@ -12,6 +12,10 @@ cd "$(dirname "$0")/.."
 if ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
+# objdump, for the interceptor's symbol-version test (tests/interceptor_test.ts).
+if [ "$1" = test ] && ! command -v objdump >/dev/null 2>&1; then
+  apt_install binutils
+fi
 # 2. node_modules, when missing or older than the lock file.
 if [ ! -x node_modules/.bin/deno ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   info "installing Deno and npm packages (npm ci)"
