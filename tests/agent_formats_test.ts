@@ -392,6 +392,31 @@ testEachImage(
       "excluded units",
     );
 
+    // fill() returns the cursor of the last entry it consumed, filtered out or not.
+    const lastCursor = async (options: object) => {
+      const r = await c.exec([...PROBE, "read", "json", cursor], {
+        env: {
+          CSD_PROBE_CURSOR_FILE: "/tmp/probe-cursor",
+          CSD_PROBE_OPTIONS: JSON.stringify(options),
+        },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      return {
+        lines: upTo(r.stdout, "\u0000", "all"),
+        cursor: (await c.exec(["cat", "/tmp/probe-cursor"])).stdout,
+      };
+    };
+    const none = await lastCursor({ units: ["no-such-unit.service"] });
+    assert.deepEqual(none.lines, [], "no entry is about no-such-unit.service");
+    const every = await lastCursor({});
+    const everyCursors = cursors(every.lines);
+    assert.equal(every.cursor, everyCursors.at(-1), "cursor of fill(): last entry written");
+    const at = everyCursors.indexOf(none.cursor);
+    assert.ok(
+      at >= everyCursors.indexOf(expected.at(-1)!["__CURSOR"]),
+      "cursor of fill(): last entry consumed though filtered out",
+    );
+
     // Priority: at most notice (5) forwarded, warning (4) and more severe to stderr.
     const routed = await c.exec([...PROBE, "read", "json", cursor], {
       env: { CSD_PROBE_OPTIONS: JSON.stringify({ maxPriority: 5, stderrPriority: 4 }) },
