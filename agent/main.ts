@@ -125,8 +125,6 @@ export function isRunning(pid: number): boolean {
 export interface FdStoreAccess {
   /** The fds passed back by systemd, by name ({@link listenFds}). */
   passed: Map<string, number>;
-  /** $NOTIFY_SOCKET. */
-  notifySocket: string;
 }
 
 /** The streams of one run: sinks, and staging when the fd store and pipes allow it. */
@@ -386,9 +384,7 @@ export async function agentMain(
   try {
     // Two staging pipes per output need 4 places in the fd store.
     const passed = listenFds(env);
-    const fdStore = await fdStoreSize(env) >= 4
-      ? { passed, notifySocket: env.NOTIFY_SOCKET! }
-      : undefined;
+    const fdStore = await fdStoreSize(env) >= 4 ? { passed } : undefined;
     const stats = await runAgent(config, fds, { stop: stop.signal, fdStore });
     logLine(
       `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +

@@ -39,8 +39,6 @@ interface StagePipe {
 export interface StagedOutputOptions {
   /** fds passed back from the fd store, by name ({@link listenFds}). */
   passed: Map<string, number>;
-  /** $NOTIFY_SOCKET, where new staging pipes are handed to PID 1. */
-  notifySocket: string;
   /** The name prefix in the fd store, e.g. "stage-stdout" (slots add "-0" and "-1"). */
   name: string;
 }
@@ -92,7 +90,7 @@ export class StagedOutput {
         throw new OsError("Cannot create a staging pipe");
       }
       c.fcntl(ends[0]!, F_SETPIPE_SZ, STAGE_PIPE_SIZE);
-      notifyWithFds(options.notifySocket, `FDSTORE=1\nFDNAME=${name}`, [ends[0]!]);
+      notifyWithFds(`FDSTORE=1\nFDNAME=${name}`, [ends[0]!]);
       return { r: ends[0]!, w: ends[1]! };
     }) as [StagePipe, StagePipe];
     return new StagedOutput(sink, pipes);

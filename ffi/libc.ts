@@ -89,12 +89,6 @@ const symbols = {
     parameters: ["i32", "pointer", "i32", "pointer", "usize", "u32"],
     result: "isize",
   },
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" }, // int domain, type, protocol
-  sendmsg: {
-    // int sockfd, const struct msghdr *msg, int flags
-    parameters: ["i32", "buffer", "i32"],
-    result: "isize",
-  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const LIBC_PATHS = ["libc.so.6"];
