@@ -110,6 +110,7 @@ async function benchImage(
     }
 
     const rows: Row[] = [];
+    const baseline: Row[] = [];
     let total = 0;
     const measure = async (what: string, sink: "null" | "pipe", cmd: string[]) => {
       const m = JSON.parse(await exec([...js, "measure", sink, "--", ...cmd], what));
@@ -142,7 +143,7 @@ async function benchImage(
           "--all",
           "--no-pager",
         ]);
-        rows.unshift({
+        baseline.push({
           what: `journalctl -o ${format} --all`,
           sink,
           entries: total,
@@ -151,11 +152,11 @@ async function benchImage(
           peakRssKiB: m.maxRssKiB,
         });
         console.error(
-          `bench: debian-${tag}: journalctl -o ${format} > ${sink}: ${rate(rows[0]!)}/s`,
+          `bench: debian-${tag}: journalctl -o ${format} > ${sink}: ${rate(baseline.at(-1)!)}/s`,
         );
       }
     }
-    return { tag, systemd, writer, rows };
+    return { tag, systemd, writer, rows: [...baseline, ...rows] };
   } finally {
     await docker(["rm", "-f", "-v", name]);
   }
