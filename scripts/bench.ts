@@ -87,10 +87,10 @@ async function benchImage(
     }
     // The agent's own service would read (and forward) the same entries meanwhile.
     await docker(["exec", name, "systemctl", "stop", "journalagent.service"]);
-    await run(["cp", bundlePath, `${name}:/tmp/bench.js`], "docker cp");
+    await run(["cp", bundlePath, `${name}:/var/lib/csd-bench.js`], "docker cp");
     const systemd = (await exec(["journalctl", "--version"], "journalctl --version"))
       .split("\n")[0]!.replace(/^systemd /, "");
-    const js = [DENO, "run", "-A", "--no-config", "--cached-only", "/tmp/bench.js"];
+    const js = [DENO, "run", "-A", "--no-config", "--cached-only", "/var/lib/csd-bench.js"];
 
     const writer = JSON.parse(
       await exec([...js, "write", String(entries), String(size)], "the writer"),

@@ -177,7 +177,7 @@ function logfmtValue(b: Uint8Array): string {
 
 const PRIORITY_NAMES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 
-const PROBE = [DENO, "run", "-A", "--no-config", "--cached-only", "/tmp/probe.js"];
+const PROBE = [DENO, "run", "-A", "--no-config", "--cached-only", "/var/lib/csd-probe.js"];
 
 /** Lines of `text` up to the one with `marker` (all of them if `marker` is absent). */
 function upTo(text: string, marker: string, what: string): string[] {
@@ -226,7 +226,8 @@ testEachImage(
     const cp = await c.exec(["true"]); // the container is up; copy the probe in
     assert.equal(cp.code, 0);
     const { docker } = await import("./harness.ts");
-    const copied = await docker(["cp", probe, `${c.name}:/tmp/probe.js`]);
+    // Not to /tmp: systemd 257+ mounts a tmpfs there, over what docker cp wrote.
+    const copied = await docker(["cp", probe, `${c.name}:/var/lib/csd-probe.js`]);
     assert.equal(copied.code, 0, copied.stderr);
 
     const tag = `t${Date.now()}`;
