@@ -46,6 +46,8 @@ export class CursorStore implements Disposable {
   #encoder = new TextEncoder();
 
   /**
+   * Opens nothing yet; the file is read by {@link load} and written by {@link commit}.
+   *
    * @param path The cursor file; it and its directory are created on the first save.
    */
   constructor(path: string) {

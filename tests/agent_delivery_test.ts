@@ -48,6 +48,11 @@ for c in 0 1 2 3 4 5 6 7 8 9; do
   kill -KILL "$pid"; kills=$((kills + 1)); last=$pid
 done
 echo "kills=$kills"
+# journald reads each stream on its own: the end marker goes in once all are stored.
+n=0
+while [ "$(journalctl -t flood -o cat | grep -c '^flood ')" -lt 100000 ] && [ $n -lt 200 ]; do
+  sleep 0.1; n=$((n + 1))
+done
 logger -t flood flood-end
 `;
 
@@ -76,6 +81,11 @@ burst() { seq -f "$1 %05g" 1 3000 | systemd-cat -t burst; }
 burst restart; systemctl restart journalagent.service; burst restart2
 burst reexec; systemctl daemon-reexec; burst reexec2; systemctl restart journalagent.service
 burst journald; systemctl restart systemd-journald.service; burst journald2
+# journald reads each stream on its own: the end marker goes in once all are stored.
+n=0
+while [ "$(journalctl -t burst -o cat | grep -c '^journald2 ')" -lt 3000 ] && [ $n -lt 100 ]; do
+  sleep 0.1; n=$((n + 1))
+done
 echo events-end | systemd-cat -t burst
 `;
 
