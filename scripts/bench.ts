@@ -12,7 +12,11 @@
  * (nproc, kernel) and the systemd versions.
  *
  * Usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100]
- *        [--repeat 3] [--output docs/bench.md]
+ *        [--repeat 3] [--follow-entries 1000000] [--output docs/bench.md]
+ *
+ * With --follow-entries N > 0 it also measures the image's journalagent service itself
+ * while following: latency from `logger` to the container log, idle CPU, anonymous RSS
+ * at steady state and over a flood of N entries.
  * Environment: CSD_IMAGE_REPO (image repository), CSD_BENCH_IMAGES (default images),
  * CSD_CONTAINER_PREFIX (container name prefix, default "csd-bench"), DOCKER.
  *
@@ -53,6 +57,7 @@ interface ImageResult {
   };
   memory: { entries: number; seconds: number; anonKiB: number[]; peakRssKiB: number };
   passes: number;
+  follow?: FollowResult;
 }
 
 async function run(cmd: string[], what: string): Promise<string> {
@@ -75,6 +80,18 @@ async function bundle(dir: string): Promise<string> {
   return out;
 }
 
+/** Waits until systemd in container `name` reports running (or degraded). */
+async function waitBoot(name: string, deadline: number): Promise<void> {
+  while (
+    !(await docker(["exec", name, "systemctl", "is-system-running", "--wait"])).stdout.match(
+      /running|degraded/,
+    )
+  ) {
+    if (Date.now() > deadline) throw new Error(`${name} did not boot`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Containers still running, removed on SIGINT/SIGTERM. */
 const running = new Set<string>();
 
@@ -91,14 +108,7 @@ async function benchImage(
   try {
     const exec = (cmd: string[], what: string) => run(["exec", name, ...cmd], what);
     const deadline = Date.now() + 60_000;
-    while (
-      !(await docker(["exec", name, "systemctl", "is-system-running", "--wait"])).stdout.match(
-        /running|degraded/,
-      )
-    ) {
-      if (Date.now() > deadline) throw new Error(`${name} did not boot`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitBoot(name, deadline);
     // The agent's own service would read (and forward) the same entries meanwhile.
     await docker(["exec", name, "systemctl", "stop", "journalagent.service"]);
     await run(["cp", bundlePath, `${name}:/var/lib/csd-bench.js`], "docker cp");
@@ -194,6 +204,166 @@ async function benchImage(
   }
 }
 
+/** What the agent's own loop (the journalagent service in the image) does when following. */
+interface FollowResult {
+  latency: { count: number; p50: number; p99: number; max: number };
+  idleCpuPercent: number;
+  anonSteadyKiB: number;
+  flood: {
+    written: number;
+    writerPerSecond: number;
+    lastLineAfterMs: number;
+    anonMaxKiB: number;
+    anonAfterKiB: number;
+    restarts: number;
+  };
+}
+
+/**
+ * Measures the journalagent service of the image while it follows: latency from
+ * `logger` to the container log (Docker's receive timestamps), CPU when idle, anonymous
+ * RSS at steady state, then while `floodEntries` entries are written (`cat` format, to
+ * keep Docker's log file small) and after.
+ */
+async function followImage(
+  tag: ImageTag,
+  bundlePath: string,
+  floodEntries: number,
+): Promise<FollowResult> {
+  const prefix = Deno.env.get("CSD_CONTAINER_PREFIX") || "csd-bench";
+  const name = `${prefix}-follow-${tag}-${Deno.pid}`;
+  running.add(name);
+  await run(["run", "-d", "--name", name, ...FLAG_SETS.minimal, imageName(tag)], "docker run");
+  try {
+    const exec = (cmd: string[], what: string) => run(["exec", name, ...cmd], what);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const deadline = Date.now() + 60_000;
+    await waitBoot(name, deadline);
+    const agentPid = async () => {
+      for (;;) {
+        const pid =
+          (await exec(["systemctl", "show", "-p", "MainPID", "--value", "journalagent"], "MainPID"))
+            .trim();
+        if (pid !== "" && pid !== "0") return pid;
+        if (Date.now() > deadline) throw new Error("journalagent did not start");
+        await sleep(200);
+      }
+    };
+    const status = async (pid: string) => {
+      const text = await exec(["cat", `/proc/${pid}/status`], "status");
+      return Number(/RssAnon:\s+(\d+)/.exec(text)?.[1] ?? "0");
+    };
+    let pid = await agentPid();
+    await run(["cp", bundlePath, `${name}:/var/lib/csd-bench.js`], "docker cp");
+
+    // Latency: 200 lines by logger, 20 ms apart, each carrying its send time.
+    await exec([
+      "sh",
+      "-c",
+      'for i in $(seq 1 200); do logger -t csd-lat "csd-lat $i $(date +%s.%N)"; sleep 0.02; done',
+    ], "logger loop");
+    await sleep(1500);
+    const logs = await docker(["logs", "--timestamps", name], { timeoutMs: 60_000 });
+    const seen = new Map<number, number>();
+    for (const line of logs.stdout.split("\n")) {
+      const m = /^(\S+?)(?:\.(\d+))?Z .*csd-lat (\d+) (\d+\.\d+)/.exec(line);
+      if (!m || seen.has(Number(m[3]))) continue;
+      const received = Date.parse(`${m[1]}Z`) / 1000 + Number(`0.${m[2] ?? "0"}`);
+      seen.set(Number(m[3]), (received - Number(m[4])) * 1000);
+    }
+    const lat = [...seen.values()].sort((a, b) => a - b);
+    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+
+    // Idle: the agent's CPU time over 10 s with nothing logged.
+    await sleep(3000);
+    const ticks = async () => {
+      const f = (await exec(["cat", `/proc/${pid}/stat`], "stat")).split(") ")[1]!.split(" ");
+      return Number(f[11]) + Number(f[12]); // utime and stime, fields 14 and 15 of stat
+    };
+    const t0 = await ticks();
+    await sleep(10_000);
+    const idleCpuPercent = (await ticks() - t0) / 100 / 10 * 100; // CLK_TCK 100
+    const anonSteadyKiB = await status(pid);
+
+    // Flood: floodEntries entries over the native protocol, forwarded as `cat`.
+    await exec(["systemctl", "set-environment", "JOURNALAGENT_OUTPUT=cat"], "set-environment");
+    await exec(["systemctl", "restart", "journalagent"], "restart");
+    await sleep(500);
+    pid = await agentPid();
+    const js = [DENO, "run", "-A", "--no-config", "--cached-only", "/var/lib/csd-bench.js"];
+    let anonMaxKiB = 0;
+    let writing = true;
+    const sampler = (async () => {
+      while (writing) {
+        anonMaxKiB = Math.max(anonMaxKiB, await status(pid).catch(() => 0));
+        await sleep(1000);
+      }
+    })();
+    const writer = JSON.parse(
+      await exec([...js, "write", String(floodEntries), "100"], "the flood writer"),
+    );
+    const last = String(floodEntries - 1).padStart(10, " ");
+    const floodDeadline = Date.now() + 600_000;
+    let lastLineAfterMs = NaN;
+    for (;;) {
+      const tail = await docker(["logs", "--tail", "3", name]);
+      if (tail.stdout.includes(last)) {
+        lastLineAfterMs = performance.timeOrigin + performance.now() - writer.endedAt;
+        break;
+      }
+      if (Date.now() > floodDeadline) throw new Error("the flood did not reach the log");
+      await sleep(100);
+    }
+    writing = false;
+    await sampler;
+    const anonAfterKiB = await status(pid);
+    const restarts = Number(
+      (await exec(["systemctl", "show", "-p", "NRestarts", "--value", "journalagent"], "NRestarts"))
+        .trim(),
+    );
+    return {
+      latency: { count: lat.length, p50: pct(0.5), p99: pct(0.99), max: lat.at(-1) ?? NaN },
+      idleCpuPercent,
+      anonSteadyKiB,
+      flood: {
+        written: floodEntries,
+        writerPerSecond: writer.perSecond,
+        lastLineAfterMs,
+        anonMaxKiB: Math.max(anonMaxKiB, anonAfterKiB),
+        anonAfterKiB,
+        restarts,
+      },
+    };
+  } finally {
+    await docker(["rm", "-f", "-v", name]);
+    running.delete(name);
+  }
+}
+
+/** The Markdown lines of a follow result. */
+function followLines(f: FollowResult): string[] {
+  const fl = f.flood;
+  return [
+    "",
+    "The journalagent service of the image, following (defaults: poll 20 ms, idle poll " +
+    "100 ms after 2 s quiet):",
+    "",
+    `- Latency from \`logger\` to the container log (Docker's receive time), ${f.latency.count} lines 20 ms apart, \`json\`: p50 ${
+      f.latency.p50.toFixed(0)
+    } ms, p99 ${f.latency.p99.toFixed(0)} ms, max ${f.latency.max.toFixed(0)} ms.`,
+    `- Idle: ${f.idleCpuPercent.toFixed(2)} % of a core over 10 s with nothing logged; anon RSS ${
+      mib(f.anonSteadyKiB)
+    } MiB.`,
+    `- Flood of ${fl.written.toLocaleString("en-US")} entries (\`cat\`, writer ${
+      Math.round(fl.writerPerSecond).toLocaleString("en-US")
+    }/s): the last one was in the container log ${
+      (fl.lastLineAfterMs / 1000).toFixed(1)
+    } s after it was sent; anon RSS at most ${mib(fl.anonMaxKiB)} MiB (sampled every second), ${
+      mib(fl.anonAfterKiB)
+    } MiB after; restarts: ${fl.restarts}.`,
+  ];
+}
+
 function rate(r: Row): number {
   return Math.round(r.entries / r.seconds);
 }
@@ -234,6 +404,7 @@ export function table(result: ImageResult): string {
     }/s); anon RSS after the first pass ${mib(m.anonKiB[0])} MiB, after the last ${
       mib(m.anonKiB.at(-1))
     } MiB (largest ${mib(Math.max(...m.anonKiB))} MiB).`,
+    ...(result.follow ? followLines(result.follow) : []),
   );
   return lines.join("\n");
 }
@@ -257,6 +428,7 @@ async function main(): Promise<void> {
       size: { type: "string", default: "100" },
       output: { type: "string", default: "docs/bench.md" },
       repeat: { type: "string", default: "3" },
+      "follow-entries": { type: "string", default: "1000000" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -264,11 +436,15 @@ async function main(): Promise<void> {
   const entries = Number(values.entries);
   const size = Number(values.size);
   const repeat = Number(values.repeat);
+  const followEntries = Number(values["follow-entries"]);
   const bad = tags.find((t) => !(IMAGE_TAGS as readonly string[]).includes(t));
-  if (values.help || bad || !(entries > 0) || !(size >= 20) || !(repeat >= 1)) {
+  if (
+    values.help || bad || !(entries > 0) || !(size >= 20) || !(repeat >= 1) ||
+    !(followEntries >= 0)
+  ) {
     console.error(
       "usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100] " +
-        "[--repeat 3] [--output docs/bench.md]\n" +
+        "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--output docs/bench.md]\n" +
         "environment: CSD_IMAGE_REPO, CSD_BENCH_IMAGES, CSD_CONTAINER_PREFIX, DOCKER",
     );
     Deno.exit(values.help ? 0 : 1);
@@ -287,6 +463,9 @@ async function main(): Promise<void> {
     const results: ImageResult[] = [];
     for (const tag of tags) {
       results.push(await benchImage(tag as ImageTag, bundlePath, { entries, size, repeat }));
+      if (followEntries > 0) {
+        results.at(-1)!.follow = await followImage(tag as ImageTag, bundlePath, followEntries);
+      }
       console.log(`\n### debian-${tag} (systemd ${results.at(-1)!.systemd})\n`);
       console.log(table(results.at(-1)!));
     }
