@@ -13,6 +13,7 @@
  *
  * Usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100]
  *        [--repeat 3] [--follow-entries 1000000] [--output docs/bench.md]
+ *        deno task bench --render docs/bench/results.json   (re-render, no measuring)
  *
  * With --follow-entries N > 0 it also measures the image's journalagent service itself
  * while following: latency from `logger` to the container log, idle CPU, anonymous RSS
@@ -420,6 +421,117 @@ async function hostInfo(): Promise<string> {
   return `nproc ${await sh(["nproc"])}, ${cpu}, kernel ${await sh(["uname", "-r"])}`;
 }
 
+/** Everything one run measured (saved to docs/bench/results.json). */
+interface BenchReport {
+  date: string;
+  machine: string;
+  loadBefore: string;
+  loadAfter: string;
+  entries: number;
+  size: number;
+  repeat: number;
+  results: ImageResult[];
+}
+
+const fmtRate = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** The issue's targets against one image's figures, as Markdown lines. */
+function targets(r: ImageResult): string[] {
+  const row = (what: string) => r.rows.find((x) => x.what === what && x.sink === "null");
+  const json = row("agent json");
+  const iso = row("agent short-iso");
+  const base = row("journalctl -o json --all");
+  const ok = (b: boolean) => b ? "met" : "**not met**";
+  const lines = [
+    "| target | measured | |",
+    "| --- | --- | --- |",
+    `| catch-up \`json\` >= 150,000/s | ${
+      json ? fmtRate(rate(json)) : "-"
+    }/s (journalctl -o json: ${base ? fmtRate(rate(base)) : "-"}/s) | ${
+      ok(!!json && rate(json) >= 150_000)
+    } |`,
+    `| catch-up \`short-iso\` >= 200,000/s | ${iso ? fmtRate(rate(iso)) : "-"}/s | ${
+      ok(!!iso && rate(iso) >= 200_000)
+    } |`,
+    `| keeps up with a native-protocol flood | reader ${
+      fmtRate(r.flood.readerPerSecond)
+    }/s, writer ${fmtRate(r.flood.writerPerSecond)}/s, last entry read ${
+      r.flood.lagMs.toFixed(0)
+    } ms after it was sent | ${ok(r.flood.lagMs < 1000)} |`,
+  ];
+  const anon = Math.max(
+    ...r.memory.anonKiB,
+    r.flood.anonRssKiB,
+    ...r.rows.map((x) => x.anonRssKiB ?? 0),
+  );
+  lines.push(
+    `| anon RSS < 64 MiB (reader) | at most ${mib(anon)} MiB | ${ok(anon < 64 * 1024)} |`,
+    `| no growth over 1,000,000 entries (reader) | ${mib(r.memory.anonKiB[0])} -> ${
+      mib(r.memory.anonKiB.at(-1))
+    } MiB over ${r.memory.entries.toLocaleString("en-US")} entries | ${
+      ok(r.memory.anonKiB.at(-1)! - r.memory.anonKiB[0]! < 1024)
+    } |`,
+  );
+  const f = r.follow;
+  if (f) {
+    lines.push(
+      `| follow latency p50 < 50 ms, p99 < 150 ms | p50 ${f.latency.p50.toFixed(0)} ms, p99 ${
+        f.latency.p99.toFixed(0)
+      } ms | ${ok(f.latency.p50 < 50 && f.latency.p99 < 150)} |`,
+      `| agent anon RSS < 64 MiB, no growth over ${
+        f.flood.written.toLocaleString("en-US")
+      } entries | ${mib(f.anonSteadyKiB)} MiB steady, at most ${mib(f.flood.anonMaxKiB)}, ${
+        mib(f.flood.anonAfterKiB)
+      } after | ${ok(f.flood.anonMaxKiB < 64 * 1024)} |`,
+      `| idle: near-zero CPU | ${f.idleCpuPercent.toFixed(2)} % of a core | ${
+        ok(f.idleCpuPercent < 1)
+      } |`,
+    );
+  }
+  return lines;
+}
+
+/** `path` relative to the project root unless absolute. */
+function outputPath(path: string): string {
+  return path.startsWith("/") ? path : `${ROOT}/${path}`;
+}
+
+/** The Markdown of docs/bench.md for one run. */
+export function render(report: BenchReport): string {
+  const { entries, size, repeat, results } = report;
+  return [
+    "# Benchmark: reading the journal",
+    "",
+    "Written by `deno task bench` (scripts/bench.ts; the raw figures are in " +
+    "[bench/results.json](bench/results.json)); do not edit by hand, run it again.",
+    "",
+    `- Date: ${report.date} UTC`,
+    `- Machine: ${report.machine}; load average before ${report.loadBefore}, after ${report.loadAfter} ` +
+    `(a machine shared with other jobs: each catch-up figure is the fastest of ${repeat} runs)`,
+    `- Workload: ${entries.toLocaleString("en-US")} entries with a MESSAGE of ${size} bytes ` +
+    "(plus the trusted fields journald adds), written over the native protocol " +
+    "(sd_journal_sendv) inside a container of each image, then read from the start.",
+    "- `entries/s` and `time`: the agent's own time from the first to the last entry " +
+    "(process start excluded); for journalctl the whole run. `wall`: the whole process.",
+    "- `pipe`: the output goes into a pipe that another process drains; `/dev/null`: " +
+    "straight to /dev/null.",
+    "- Peak RSS: VmHWM of the agent, ru_maxrss of journalctl; both include the journal " +
+    "files sd-journal maps (shared page cache, reclaimable). Anon RSS: the agent's " +
+    "RssAnon at the end, its own memory (what the 64 MiB budget counts).",
+    "",
+    ...results.flatMap((r) => [
+      `## debian-${r.tag}: systemd ${r.systemd}`,
+      "",
+      ...targets(r),
+      "",
+      `Native-protocol writer: ${fmtRate(r.writer.perSecond)} entries/s.`,
+      "",
+      table(r),
+      "",
+    ]),
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -429,9 +541,16 @@ async function main(): Promise<void> {
       output: { type: "string", default: "docs/bench.md" },
       repeat: { type: "string", default: "3" },
       "follow-entries": { type: "string", default: "1000000" },
+      render: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
+  if (values.render) {
+    // Re-render docs/bench.md from saved results, without measuring.
+    const report = JSON.parse(await Deno.readTextFile(values.render)) as BenchReport;
+    await Deno.writeTextFile(outputPath(values.output), render(report));
+    return;
+  }
   const tags = values.images.split(",").map((s) => s.trim()).filter(Boolean);
   const entries = Number(values.entries);
   const size = Number(values.size);
@@ -445,6 +564,7 @@ async function main(): Promise<void> {
     console.error(
       "usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100] " +
         "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--output docs/bench.md]\n" +
+        "       deno task bench --render docs/bench/results.json\n" +
         "environment: CSD_IMAGE_REPO, CSD_BENCH_IMAGES, CSD_CONTAINER_PREFIX, DOCKER",
     );
     Deno.exit(values.help ? 0 : 1);
@@ -469,39 +589,20 @@ async function main(): Promise<void> {
       console.log(`\n### debian-${tag} (systemd ${results.at(-1)!.systemd})\n`);
       console.log(table(results.at(-1)!));
     }
-    const date = new Date().toISOString().slice(0, 16).replace("T", " ");
-    const doc = [
-      "# Benchmark: reading the journal",
-      "",
-      "Written by `deno task bench` (scripts/bench.ts); do not edit by hand, run it again.",
-      "",
-      `- Date: ${date} UTC`,
-      `- Machine: ${await hostInfo()}; load average before ${loadBefore}, after ${
-        (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ")
-      } (a shared machine: each figure is the fastest of ${repeat} runs)`,
-      `- Workload: ${entries.toLocaleString("en-US")} entries with a MESSAGE of ${size} bytes ` +
-      "(plus about 20 trusted fields journald adds), written over the native protocol " +
-      "(sd_journal_sendv) inside a container of each image, then read from the start.",
-      "- `entries/s` and `time`: the agent's own time from the first to the last entry " +
-      "(process start excluded); for journalctl the whole run. `wall`: the whole process.",
-      "- `pipe`: the output goes into a pipe that another process drains; `/dev/null`: " +
-      "straight to /dev/null.",
-      "- Peak RSS: VmHWM of the agent, ru_maxrss of journalctl; both include the journal " +
-      "files sd-journal maps (shared page cache, reclaimable). Anon RSS: the agent's " +
-      "RssAnon at the end, its own memory (what the 64 MiB budget counts).",
-      "",
-      ...results.flatMap((r) => [
-        `## debian-${r.tag}: systemd ${r.systemd}`,
-        "",
-        `Native-protocol writer: ${Math.round(r.writer.perSecond).toLocaleString("en-US")} ` +
-        "entries/s.",
-        "",
-        table(r),
-        "",
-      ]),
-    ].join("\n");
-    const path = values.output.startsWith("/") ? values.output : `${ROOT}/${values.output}`;
-    await Deno.writeTextFile(path, doc);
+    const report: BenchReport = {
+      date: new Date().toISOString().slice(0, 16).replace("T", " "),
+      machine: await hostInfo(),
+      loadBefore,
+      loadAfter: (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" "),
+      entries,
+      size,
+      repeat,
+      results,
+    };
+    const doc = render(report);
+    await Deno.mkdir(`${ROOT}/docs/bench`, { recursive: true });
+    await Deno.writeTextFile(`${ROOT}/docs/bench/results.json`, JSON.stringify(report, null, 1));
+    await Deno.writeTextFile(outputPath(values.output), doc);
     console.error(`bench: wrote ${values.output}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
