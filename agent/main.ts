@@ -197,6 +197,7 @@ export async function runAgent(
     }
   }
   let slot: 0 | 1 = committedSlot === 0 ? 1 : 0;
+  let stagedLeft = false;
   let lastCursor = resumeCursor;
   const from = resume(journal, resumeCursor);
   log(
@@ -272,6 +273,7 @@ export async function runAgent(
         const done = await out.stdoutStage.flush(slot, drainDeadline) &&
           await out.stderrStage.flush(slot, drainDeadline);
         slot = slot === 0 ? 1 : 0;
+        stagedLeft = !done;
         if (!done) continue; // past the drain limit: the rest stays staged
       } else {
         if (out.shared) {
@@ -317,6 +319,9 @@ export async function runAgent(
     }
     await journal.wait(interval * 1000);
   }
+  // Nothing is left staged: say so, so that a start with a new fd store (after a stop and
+  // a start) does not repeat the last batch.
+  if (stages.length > 0 && !stagedLeft && lastCursor !== null) store.save(lastCursor);
   return stats;
 }
 
