@@ -6,7 +6,7 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
-import { AGENT_OPTIONS } from "./agent/config.ts";
+import { AGENT_OPTIONS, parseAgentConfig } from "./agent/config.ts";
 import { agentMain, reportUsageError } from "./agent/main.ts";
 import { runBootstrap } from "./bootstrap/main.ts";
 import { BOOTSTRAP_ENV } from "./bootstrap/config.ts";
@@ -15,10 +15,14 @@ import { PreflightError } from "./bootstrap/preflight.ts";
 import { VERSION } from "./version.ts";
 
 /**
- * Validates the agent's `JOURNALAGENT_*` settings for `bootstrap` and `doctor`. A seam:
- * it does nothing until the agent's config parser (agent/config.ts) is wired in here.
+ * Validates the agent's `JOURNALAGENT_*` settings for `bootstrap` and `doctor`, so that
+ * a bad value stops the container at once instead of failing journalagent.service.
+ *
+ * @throws {ConfigError} For the first invalid value (agent/config.ts).
  */
-function validateAgentConfig(_env: Record<string, string>): void {}
+function validateAgentConfig(env: Record<string, string>): void {
+  parseAgentConfig({}, env);
+}
 
 /** Parses `argv` (without the runtime and script) and runs the chosen subcommand. */
 export async function main(argv: string[] = Deno.args): Promise<void> {
