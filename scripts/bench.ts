@@ -512,6 +512,12 @@ function targets(r: ImageResult): string[] {
   return lines;
 }
 
+/** Writes `doc` to `path` and formats it with `deno fmt` (the task `check` checks it). */
+async function writeDoc(path: string, doc: string): Promise<void> {
+  await Deno.writeTextFile(path, doc);
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path], cwd: ROOT }).output();
+}
+
 /** `path` relative to the project root unless absolute. */
 function outputPath(path: string): string {
   return path.startsWith("/") ? path : `${ROOT}/${path}`;
@@ -569,7 +575,7 @@ async function main(): Promise<void> {
   if (values.render) {
     // Re-render docs/bench.md from saved results, without measuring.
     const report = JSON.parse(await Deno.readTextFile(values.render)) as BenchReport;
-    await Deno.writeTextFile(outputPath(values.output), render(report));
+    await writeDoc(outputPath(values.output), render(report));
     return;
   }
   const tags = values.images.split(",").map((s) => s.trim()).filter(Boolean);
@@ -623,7 +629,7 @@ async function main(): Promise<void> {
     const doc = render(report);
     await Deno.mkdir(`${ROOT}/docs/bench`, { recursive: true });
     await Deno.writeTextFile(`${ROOT}/docs/bench/results.json`, JSON.stringify(report, null, 1));
-    await Deno.writeTextFile(outputPath(values.output), doc);
+    await writeDoc(outputPath(values.output), doc);
     console.error(`bench: wrote ${values.output}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
