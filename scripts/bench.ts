@@ -627,8 +627,11 @@ async function main(): Promise<void> {
       results,
     };
     const doc = render(report);
-    await Deno.mkdir(`${ROOT}/docs/bench`, { recursive: true });
-    await Deno.writeTextFile(`${ROOT}/docs/bench/results.json`, JSON.stringify(report, null, 1));
+    // The raw figures beside the document: docs/bench/results.json for docs/bench.md.
+    const out = outputPath(values.output);
+    const raw = out.replace(/\.md$/, "") + "/results.json";
+    await Deno.mkdir(raw.slice(0, raw.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(raw, JSON.stringify(report, null, 1));
     await writeDoc(outputPath(values.output), doc);
     console.error(`bench: wrote ${values.output}`);
   } finally {
