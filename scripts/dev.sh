@@ -16,6 +16,10 @@ fi
 if [ "$1" = test ] && ! command -v objdump >/dev/null 2>&1; then
   apt_install binutils
 fi
+# Podman, so that the Podman flag set is tested too (tests/podman_test.ts skips without it).
+if [ "$1" = test ] && ! command -v podman >/dev/null 2>&1 && is_debian_root; then
+  (apt_install podman) || warn "could not install podman: the Podman tests will be skipped"
+fi
 # 2. node_modules, when missing or older than the lock file.
 if [ ! -x node_modules/.bin/deno ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   info "installing Deno and npm packages (npm ci)"
