@@ -37,7 +37,7 @@ fi
 # the Deno test runs' counts. A step that fails before its tests ran counts as a failure.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-{ "$deno" task test 2>&1; echo "$?" >"$log.rc"; } | tee "$log"
+{ rc=0; "$deno" task test 2>&1 || rc=$?; echo "$rc" >"$log.rc"; } | tee "$log"
 status=$(cat "$log.rc"); rm -f "$log.rc"
 passed=$(sed -n 's/^\(ok\|FAILED\) | \([0-9]*\) passed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(sed -n 's/^\(ok\|FAILED\) | [0-9]* passed[^|]*| \([0-9]*\) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
