@@ -36,7 +36,8 @@ COPY node_modules/@deno/linux-x64-glibc/deno /usr/lib/containering-systemd/deno
 COPY --from=interceptor /src/interceptor/libjournalagent_interceptor.so /usr/lib/libjournalagent_interceptor.so
 COPY rootfs/ /
 COPY units/ /etc/systemd/system/
-RUN chmod 0644 /usr/lib/libjournalagent_interceptor.so /etc/systemd/system/*.service
+RUN chmod 0644 /usr/lib/libjournalagent_interceptor.so /etc/systemd/system/*.service \
+ && systemctl enable journalagent.service
 
 COPY dist/containering-systemd.js /usr/lib/containering-systemd/containering-systemd.js
 

@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
+import { AGENT_OPTIONS } from "./agent/config.ts";
+import { agentMain, reportUsageError } from "./agent/main.ts";
 import { runBootstrap } from "./bootstrap/main.ts";
 import { VERSION } from "./version.ts";
 
@@ -34,10 +36,47 @@ export async function main(argv: string[] = Deno.args): Promise<void> {
         Deno.exit(1);
       }
     });
+  const agent = program.command("agent")
+    .description(
+      "forward the journal to the container's stdout/stderr (journalagent.service); " +
+        "every flag has an environment variable of the same meaning, the flag wins",
+    )
+    .exitOverride((err) => {
+      throw err; // handled below, after parseAsync
+    });
+  for (const o of AGENT_OPTIONS) {
+    const help = `${o.description} [env ${o.env}]` +
+      (o.defaultText !== undefined ? ` (default: ${o.defaultText})` : "");
+    if (o.repeatable) {
+      agent.option(
+        `${o.flag} <${o.arg}>`,
+        `${help}; repeatable`,
+        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      );
+    } else {
+      agent.option(`${o.flag} <${o.arg}>`, help);
+    }
+  }
+  agent.action(async (opts: Record<string, string | string[] | undefined>) => {
+    const flags = Object.fromEntries(
+      AGENT_OPTIONS.map((o) => {
+        const name = o.flag.slice(2);
+        return [name, opts[name.replace(/-(.)/g, (_, c: string) => c.toUpperCase())]];
+      }),
+    );
+    Deno.exit(await agentMain(flags, Deno.env.toObject()));
+  });
   program.command("version")
     .description("print the version")
     .action(() => console.log(VERSION));
-  await program.parseAsync(argv, { from: "user" });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    // Only the agent subcommand's usage errors get here (the rest exit in exitOverride).
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.exitCode === 0) Deno.exit(0);
+    Deno.exit(await reportUsageError(e.message, Deno.env.toObject()));
+  }
 }
 
 if (import.meta.main) await main();

@@ -1,0 +1,300 @@
+/**
+ * journalagent's process: takes the container's stdout/stderr from PID 1, resumes right
+ * after the last entry it wrote, then forwards every journal entry, batch by batch,
+ * saving the cursor after each batch that fully reached the output. On SIGTERM it drains:
+ * at the container's shutdown (PID 1 is systemd-shutdown) it first waits for journald to
+ * exit, so that every entry journald wrote reaches the output.
+ *
+ * @module
+ */
+import { type AgentConfig, ConfigError, EXIT_CONFIG, parseAgentConfig } from "./config.ts";
+import { CursorStore } from "./cursor_store.ts";
+import { EXIT_NO_OUTPUT, type OutputFds, OutputUnavailableError, takeOutputFds } from "./fd.ts";
+import { Journal } from "./journal.ts";
+import { OutputBuffer } from "./output_buffer.ts";
+import { EntryReader } from "./reader.ts";
+import { writeAll } from "./write_all.ts";
+
+/** How long the journal must have been quiet before polling slows down, in ms. */
+const QUIET_BEFORE_BACKOFF_MS = 2000;
+/** At shutdown, the longest wait for journald to exit, in ms. */
+const JOURNALD_EXIT_WAIT_MS = 3000;
+/** After SIGTERM, the longest time spent writing what is left, in ms. */
+const DRAIN_LIMIT_MS = 3000;
+/** How often journald's liveness is checked at shutdown, in ms. */
+const SHUTDOWN_POLL_MS = 10;
+
+/** Where the agent resumed. */
+export type ResumePoint = "after-cursor" | "at-cursor-successor" | "boot-start";
+
+/**
+ * Positions `journal` so that the next `journal.next()` returns the first entry not yet
+ * written: right after the entry of `cursor` (sd_journal_seek_cursor(3), then
+ * sd_journal_next(3) and sd_journal_test_cursor(3) to step over that entry), or, with
+ * no cursor, before the first entry of the current boot.
+ *
+ * @param journal An open journal.
+ * @param cursor The cursor of the last entry written, or null.
+ * @returns Where it resumed: `after-cursor` (the entry was found), `at-cursor-successor`
+ *   (that entry is gone, e.g. vacuumed; the next one after its position comes next), or
+ *   `boot-start`.
+ * @throws {JournalError} If the journal cannot be read.
+ */
+export function resume(journal: Journal, cursor: string | null): ResumePoint {
+  if (cursor === null) {
+    journal.seekBootStart();
+    return "boot-start";
+  }
+  journal.seekCursor(cursor);
+  if (journal.next() && journal.testCursor(cursor)) return "after-cursor";
+  // The entry itself is gone: seek again so that next() lands on its closest successor.
+  journal.seekCursor(cursor);
+  return "at-cursor-successor";
+}
+
+/** What one run forwarded. */
+export interface AgentStats {
+  /** Entries consumed from the journal (forwarded or filtered out). */
+  entries: number;
+  /** Bytes written to stdout and stderr together. */
+  bytes: number;
+  /** write batches. */
+  batches: number;
+}
+
+/** Options for {@link runAgent}. */
+export interface RunAgentOptions {
+  /** When aborted, the agent drains and returns. */
+  stop: AbortSignal;
+  /** Where diagnostics go. @default a line on stderr (the journal, for the unit) */
+  log?: (message: string) => void;
+  /** Whether the container is shutting down, asked once when `stop` fires.
+   * @default PID 1 is systemd-shutdown */
+  isShutdown?: () => boolean;
+}
+
+/** Writes a line to this process's stderr, ignoring errors (journald may be gone). */
+function logLine(message: string): void {
+  try {
+    Deno.stderr.writeSync(new TextEncoder().encode(`${message}\n`));
+  } catch { /* nowhere left to report to */ }
+}
+
+/** Whether PID 1 is systemd-shutdown, i.e. the container is halting (comm is 15 chars). */
+export function pid1IsShutdown(): boolean {
+  try {
+    return Deno.readTextFileSync("/proc/1/comm").trim() === "systemd-shutdow";
+  } catch {
+    return false;
+  }
+}
+
+/** The PIDs of running systemd-journald processes (proc(5) comm is cut at 15 chars). */
+export function journaldPids(): number[] {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${e.name}/comm`).trim() === "systemd-journal") {
+        pids.push(Number(e.name));
+      }
+    } catch { /* gone meanwhile */ }
+  }
+  return pids;
+}
+
+/** Whether process `pid` still runs (exists and is not a zombie). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Forwards the journal to `fds` until `options.stop` fires, then drains and returns.
+ *
+ * @param config The validated configuration.
+ * @param fds Where entries go.
+ * @param options The stop signal and hooks.
+ * @returns What was forwarded.
+ * @throws {JournalError} If the journal cannot be read.
+ * @throws {OsError} If the output cannot be written (e.g. EPIPE).
+ */
+export async function runAgent(
+  config: AgentConfig,
+  fds: OutputFds,
+  options: RunAgentOptions,
+): Promise<AgentStats> {
+  const log = options.log ?? logLine;
+  const store = new CursorStore(config.cursorFile);
+  using journal = Journal.open({ directory: config.directory });
+  const saved = store.load();
+  const from = resume(journal, saved);
+  log(
+    from === "boot-start"
+      ? `Forwarding the journal from the start of the boot (output ${config.output}, fds taken with ${fds.method})`
+      : `Resuming ${from === "after-cursor" ? "after" : "at the successor of"} cursor ${saved}`,
+  );
+  const reader = new EntryReader(journal, {
+    format: config.output,
+    units: config.units,
+    excludeUnits: config.excludeUnits,
+    maxPriority: config.maxPriority,
+    stderrPriority: config.stderrPriority,
+    extraFields: config.extraFields,
+  });
+  const out = {
+    stdout: new OutputBuffer(Math.min(config.batchBytes, 1 << 20) + 65_536),
+    stderr: new OutputBuffer(65_536),
+  };
+  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0 };
+  let interval = config.pollIntervalMs;
+  let lastEntryAt = performance.now();
+  // Stop handling: the phase after `stop` fired.
+  let drainDeadline = Infinity;
+  let journald: number[] = [];
+  let journaldDeadline = 0;
+  let finalPass = false;
+
+  for (;;) {
+    if (options.stop.aborted && drainDeadline === Infinity) {
+      const now = performance.now();
+      drainDeadline = now + DRAIN_LIMIT_MS;
+      if ((options.isShutdown ?? pid1IsShutdown)()) {
+        journald = journaldPids();
+        journaldDeadline = now + JOURNALD_EXIT_WAIT_MS;
+      }
+    }
+    if (performance.now() >= drainDeadline) {
+      log(`Stopping with entries left unwritten (drain limit of ${DRAIN_LIMIT_MS} ms)`);
+      break;
+    }
+    const r = reader.fill(out, config.batchBytes);
+    if (r.entries > 0) {
+      stats.entries += r.entries;
+      for (const [fd, buf] of [[fds.stdout, out.stdout], [fds.stderr, out.stderr]] as const) {
+        if (buf.length === 0) continue;
+        await writeAll(fd, buf.bytes());
+        stats.bytes += buf.length;
+        stats.batches++;
+        buf.reset();
+      }
+      if (r.cursor !== null) store.save(r.cursor);
+      interval = config.pollIntervalMs;
+      lastEntryAt = performance.now();
+      continue;
+    }
+    if (options.stop.aborted) {
+      journald = journald.filter(isRunning);
+      if (journald.length > 0 && performance.now() < journaldDeadline) {
+        // journald may still write the last stop messages: keep forwarding meanwhile.
+        await journal.wait(SHUTDOWN_POLL_MS * 1000);
+        continue;
+      }
+      if (finalPass) break;
+      // One more pass that first picks up files added meanwhile (e.g. the journal moved
+      // back to /run by systemd-journal-flush.service's ExecStop).
+      finalPass = true;
+      await journal.wait(0);
+      continue;
+    }
+    if (performance.now() - lastEntryAt > QUIET_BEFORE_BACKOFF_MS) {
+      interval = Math.min(interval * 2, config.idlePollIntervalMs);
+    }
+    await journal.wait(interval * 1000);
+  }
+  return stats;
+}
+
+async function reportFatal(message: string, fds: OutputFds | null): Promise<void> {
+  const line = `journalagent: ${message}`;
+  logLine(line);
+  if (fds !== null) {
+    try {
+      await writeAll(fds.stderr, new TextEncoder().encode(`${line}\n`));
+    } catch { /* the journal has it */ }
+    return;
+  }
+  // No way to the container's output: a terminal given with `docker run -t` is the console.
+  try {
+    using f = Deno.openSync("/dev/console", { write: true });
+    f.writeSync(new TextEncoder().encode(`${line}\r\n`));
+  } catch { /* no console */ }
+}
+
+/**
+ * Reports a command-line error (e.g. an unknown flag, found by the argument parser before
+ * {@link agentMain} runs) like a bad setting: one line on this process's stderr and, best
+ * effort, on the container's stderr.
+ *
+ * @param message The parser's message, e.g. `error: unknown option '--bogus'`.
+ * @param env The environment holding SYSTEMD_STDERR_FILENO.
+ * @returns {@link EXIT_CONFIG}.
+ */
+export async function reportUsageError(
+  message: string,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  let fds: OutputFds | null = null;
+  try {
+    fds = takeOutputFds(env);
+  } catch (e) {
+    if (!(e instanceof OutputUnavailableError)) throw e;
+  }
+  await reportFatal(message.replace(/^error: /, ""), fds);
+  return EXIT_CONFIG;
+}
+
+/**
+ * The agent's entrypoint: validates the configuration, takes the output fds, runs until
+ * SIGTERM or SIGINT.
+ *
+ * @param flags Flag values by long name without dashes (see {@link parseAgentConfig}).
+ * @param env The environment (JOURNALAGENT_*, SYSTEMD_STDOUT_FILENO, SYSTEMD_STDERR_FILENO).
+ * @returns The exit code: 0 after a clean stop, {@link EXIT_CONFIG} for a bad setting,
+ *   {@link EXIT_NO_OUTPUT} when the fds cannot be taken, 1 for other errors.
+ */
+export async function agentMain(
+  flags: Record<string, string | string[] | undefined>,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  let config: AgentConfig | null = null;
+  let configError: ConfigError | null = null;
+  try {
+    config = parseAgentConfig(flags, env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    configError = e;
+  }
+  let fds: OutputFds;
+  try {
+    fds = takeOutputFds(env, { pid: config?.sourcePid ?? 1 });
+  } catch (e) {
+    if (!(e instanceof OutputUnavailableError)) throw e;
+    await reportFatal(configError?.message ?? e.message, null);
+    return configError ? EXIT_CONFIG : EXIT_NO_OUTPUT;
+  }
+  if (configError !== null || config === null) {
+    await reportFatal(configError!.message, fds);
+    return EXIT_CONFIG;
+  }
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGTERM", onSignal);
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    const stats = await runAgent(config, fds, { stop: stop.signal });
+    logLine(`Stopped after forwarding ${stats.entries} entries (${stats.bytes} bytes)`);
+    return 0;
+  } catch (e) {
+    logLine(`journalagent: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  } finally {
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The read path: from the journal's current position, entry by entry, to formatted,
+ * filtered lines in output buffers, one path for every format.
+ *
+ * @module
+ */
+import { UnitFilter } from "./filter.ts";
+import { EntryFields } from "./format_entry.ts";
+import { formatCollector } from "./format_collector.ts";
+import { formatJson } from "./format_json.ts";
+import { formatLogfmt } from "./format_logfmt.ts";
+import { formatCat, formatShortIso, formatShortPrecise } from "./format_short.ts";
+import type { Journal } from "./journal.ts";
+import type { OutputBuffer } from "./output_buffer.ts";
+
+/** The output formats (see docs/formats.md and each format's module). */
+export type OutputFormat =
+  | "json"
+  | "short-iso"
+  | "short-precise"
+  | "cat"
+  | "logfmt"
+  | "collector";
+
+/** Every {@link OutputFormat}, for validation and usage texts. */
+export const OUTPUT_FORMATS: readonly OutputFormat[] = [
+  "json",
+  "short-iso",
+  "short-precise",
+  "cat",
+  "logfmt",
+  "collector",
+];
+
+/** Options for {@link EntryReader}. */
+export interface ReaderOptions {
+  /** The output format. */
+  format: OutputFormat;
+  /** Include only entries about a unit matching one of these globs (as `journalctl -u`
+   * matches, see {@link UnitFilter}). @default all */
+  units?: string[];
+  /** Exclude entries about a unit matching one of these globs. @default none */
+  excludeUnits?: string[];
+  /** Forward only entries with PRIORITY <= this (0 emerg .. 7 debug); an entry without
+   * a valid PRIORITY counts as 6 (info). @default 7 */
+  maxPriority?: number;
+  /** Entries with PRIORITY <= this go to `stderr` instead of `stdout`; -1 = never.
+   * @default -1 */
+  stderrPriority?: number;
+  /** Extra fields for the `collector` format. @default none */
+  extraFields?: string[];
+}
+
+type Formatter = (entry: EntryFields, out: OutputBuffer) => unknown;
+
+function formatterFor(format: OutputFormat): Formatter {
+  switch (format) {
+    case "json":
+      return formatJson;
+    case "short-iso":
+      return formatShortIso;
+    case "short-precise":
+      return formatShortPrecise;
+    case "cat":
+      return formatCat;
+    case "logfmt":
+      return formatLogfmt;
+    case "collector":
+      return formatCollector;
+    default:
+      throw new TypeError(
+        `Unknown output format "${format}": use ${OUTPUT_FORMATS.join(", ")}`,
+      );
+  }
+}
+
+/** The result of {@link EntryReader.fill}. */
+export interface FillResult {
+  /** Entries consumed (written, filtered out, or unreadable and skipped). */
+  entries: number;
+  /** The cursor of the last consumed entry, or null if none was consumed. */
+  cursor: string | null;
+}
+
+/**
+ * Reads entries from a {@link Journal} and appends each one's formatted line to an
+ * output buffer.
+ *
+ * @example
+ * ```ts
+ * using j = Journal.open();
+ * j.seekHead();
+ * const r = new EntryReader(j, { format: "short-iso" });
+ * const out = { stdout: new OutputBuffer(), stderr: new OutputBuffer() };
+ * r.fill(out, 1 << 20);
+ * ```
+ */
+export class EntryReader {
+  #journal: Journal;
+  #entry = new EntryFields();
+  #format: Formatter;
+  #withCursor: boolean;
+  #filter: UnitFilter;
+  #maxPriority: number;
+  #stderrPriority: number;
+  #usePriority: boolean;
+
+  /**
+   * @param journal An open journal, positioned where reading starts.
+   * @param options Format, filters and routing.
+   * @throws {TypeError} If the format is unknown or a glob is empty.
+   * @throws {RangeError} If a priority is outside its range.
+   */
+  constructor(journal: Journal, options: ReaderOptions) {
+    this.#journal = journal;
+    this.#format = formatterFor(options.format);
+    this.#withCursor = options.format === "json";
+    this.#filter = new UnitFilter(options);
+    this.#maxPriority = options.maxPriority ?? 7;
+    this.#stderrPriority = options.stderrPriority ?? -1;
+    if (!Number.isInteger(this.#maxPriority) || this.#maxPriority < 0 || this.#maxPriority > 7) {
+      throw new RangeError(`Maximum priority ${this.#maxPriority} is out of range 0..7`);
+    }
+    if (
+      !Number.isInteger(this.#stderrPriority) || this.#stderrPriority < -1 ||
+      this.#stderrPriority > 7
+    ) {
+      throw new RangeError(`Stderr priority ${this.#stderrPriority} is out of range -1..7`);
+    }
+    this.#usePriority = this.#maxPriority < 7 || this.#stderrPriority >= 0;
+    this.#entry.setExtraNames(options.extraFields ?? []);
+  }
+
+  /**
+   * Moves forward entry by entry (journal.next()) from the current position and appends
+   * each entry's formatted line (newline-terminated) to out.stdout or out.stderr, until
+   * their combined length reaches maxBytes or there is no next entry.
+   * Filtered-out entries are consumed too.
+   *
+   * @param out The two buffers.
+   * @param maxBytes Stop once this many bytes are buffered (a line is never split, so
+   *   the buffers may end up longer by one line).
+   * @returns Entries consumed, and the cursor of the last consumed entry (null if none).
+   * @throws {JournalError} If reading fails (other than an unreadable entry, which is
+   *   skipped).
+   */
+  fill(out: { stdout: OutputBuffer; stderr: OutputBuffer }, maxBytes: number): FillResult {
+    const j = this.#journal;
+    const entry = this.#entry;
+    const format = this.#format;
+    const filter = this.#filter.empty ? null : this.#filter;
+    const usePriority = this.#usePriority;
+    const maxPriority = this.#maxPriority;
+    const stderrPriority = this.#stderrPriority;
+    const { stdout, stderr } = out;
+    let entries = 0;
+    while (stdout.length + stderr.length < maxBytes) {
+      if (!j.next()) break;
+      entries++;
+      if (!j.readEntry(entry, this.#withCursor)) continue;
+      if (filter !== null && !filter.accepts(entry)) continue;
+      if (usePriority) {
+        const prio = entry.priority();
+        if (prio > maxPriority) continue;
+        format(entry, prio <= stderrPriority ? stderr : stdout);
+      } else format(entry, stdout);
+    }
+    return { entries, cursor: entries > 0 ? j.cursor() : null };
+  }
+}
