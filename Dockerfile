@@ -43,4 +43,7 @@ COPY dist/containering-systemd.js /usr/lib/containering-systemd/containering-sys
 
 # SIGRTMIN+3 is systemd's "halt" request; SIGTERM would make it re-execute itself.
 STOPSIGNAL SIGRTMIN+3
+# Healthy when systemd reports "running" (docs/bootstrap.md); boot takes about 1 s.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
+  CMD ["/usr/bin/containering-systemd", "health"]
 ENTRYPOINT ["/usr/bin/systemd-bootstrap"]

@@ -6,5 +6,11 @@
  */
 export * from "./bootstrap/capabilities.ts";
 export * from "./bootstrap/cgroup.ts";
+export * from "./bootstrap/config.ts";
+export * from "./bootstrap/doctor.ts";
+export * from "./bootstrap/environment.ts";
 export * from "./bootstrap/exec.ts";
+export * from "./bootstrap/health.ts";
+export * from "./bootstrap/main.ts";
+export * from "./bootstrap/preflight.ts";
 export * from "./ffi/libc.ts";

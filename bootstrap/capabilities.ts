@@ -5,8 +5,12 @@
  */
 import { libc, OsError } from "../ffi/libc.ts";
 
+/** CAP_SYS_ADMIN's number (capabilities(7)). */
+export const CAP_SYS_ADMIN = 21;
 /** CAP_SYS_BOOT's number (capabilities(7)). */
 export const CAP_SYS_BOOT = 22;
+/** CAP_SYS_PTRACE's number (capabilities(7)). */
+export const CAP_SYS_PTRACE = 19;
 /** prctl(2) option that removes a capability from the bounding set. */
 const PR_CAPBSET_DROP = 24;
 
@@ -22,6 +26,21 @@ export function hasCapability(capBndHex: string, cap: number): boolean {
 }
 
 /**
+ * One capability set of this process, as hex, from /proc/self/status (proc(5)).
+ *
+ * @param set "CapEff" (effective), "CapBnd" (bounding), "CapPrm" or "CapInh".
+ * @param status The text of /proc/self/status; read when omitted.
+ * @returns e.g. "00000000a80425fb"; "0" if the line is missing.
+ */
+export function capabilitySet(
+  set: "CapEff" | "CapBnd" | "CapPrm" | "CapInh",
+  status?: string,
+): string {
+  const text = status ?? Deno.readTextFileSync("/proc/self/status");
+  return new RegExp(`^${set}:\\s*([0-9a-f]+)$`, "m").exec(text)?.[1] ?? "0";
+}
+
+/**
  * Removes CAP_SYS_BOOT from the bounding set when it is there (e.g. `--privileged`).
  *
  * In a PID namespace, reboot(2) by PID 1 ends it with SIGINT, so a halted container
@@ -33,9 +52,7 @@ export function hasCapability(capBndHex: string, cap: number): boolean {
  * @throws {OsError} If prctl(2) refuses (no CAP_SETPCAP).
  */
 export function dropSysBoot(): boolean {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-  if (!bnd || !hasCapability(bnd, CAP_SYS_BOOT)) return false;
+  if (!hasCapability(capabilitySet("CapBnd"), CAP_SYS_BOOT)) return false;
   if (libc().prctl(PR_CAPBSET_DROP, BigInt(CAP_SYS_BOOT), 0n, 0n, 0n) !== 0) {
     throw new OsError("Cannot drop CAP_SYS_BOOT from the bounding set");
   }

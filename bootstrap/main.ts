@@ -1,60 +1,128 @@
 /**
- * `systemd-bootstrap`: the container entrypoint. Prepares the container, then execs
- * systemd as PID 1 with the interceptor preloaded.
+ * `systemd-bootstrap`: the container entrypoint. Checks the container, prepares it,
+ * then execs systemd as PID 1 with the interceptor preloaded.
  *
  * @module
  */
 import { dropSysBoot } from "./capabilities.ts";
-import { ensureCgroupV2 } from "./cgroup.ts";
+import { BootstrapConfigError, parseBootstrapConfig } from "./config.ts";
+import { containerEnvironment, passedNames } from "./environment.ts";
 import { exec } from "./exec.ts";
+import {
+  checkPid1,
+  checkRun,
+  findSystemd,
+  PreflightError,
+  prepareCgroups,
+  readHost,
+  systemdVersion,
+} from "./preflight.ts";
+import { VERSION } from "../version.ts";
 
 /** Where the image installs the interceptor (the original project's path). */
 export const INTERCEPTOR_PATH = "/usr/lib/libjournalagent_interceptor.so";
-/** systemd's own binary, tried in order. */
-const SYSTEMD_PATHS = ["/usr/lib/systemd/systemd", "/lib/systemd/systemd"];
 
 /**
- * The major version of the systemd binary at `path`, from `systemd --version`.
- *
- * @param path The systemd binary.
- * @returns e.g. 252.
- * @throws {Error} If the output has no version number.
+ * Variables systemd-bootstrap puts into PID 1's environment for the generator
+ * (rootfs/usr/lib/systemd/system-generators/containering-systemd-generator) and for
+ * `containering-systemd doctor`.
  */
-export async function systemdVersion(path: string): Promise<number> {
-  const out = await new Deno.Command(path, {
-    args: ["--version"],
-    stdout: "piped",
-  }).output();
-  const m = /^systemd (\d+)/.exec(new TextDecoder().decode(out.stdout));
-  if (!m?.[1]) throw new Error(`Cannot tell the version of "${path}"`);
-  return Number(m[1]);
-}
+export const PID1_VARIABLES = {
+  /** The bootstrap's version; its presence marks a PID 1 started by systemd-bootstrap. */
+  marker: "CSD_BOOTSTRAP",
+  /** Space-separated names for `PassEnvironment=` (values stay in PID 1's environment). */
+  passNames: "CSD_PASS_ENVIRONMENT_NAMES",
+  /** The main unit, validated and with its type suffix. */
+  mainUnit: "CSD_MAIN_UNIT",
+} as const;
 
-/** Finds systemd's binary. @throws {Error} If none of the known paths exists. */
-export function findSystemd(): string {
-  for (const p of SYSTEMD_PATHS) {
-    try {
-      if (Deno.statSync(p).isFile) return p;
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
-  throw new Error(
-    `systemd not found (tried ${SYSTEMD_PATHS.join(", ")}): install systemd in the image`,
-  );
+/** Options of `containering-systemd bootstrap`. */
+export interface BootstrapOptions {
+  /** `--main-unit UNIT`. */
+  mainUnit?: string;
+  /** false with `--no-pass-environment`. */
+  passEnvironment?: boolean;
+  /**
+   * Validates the agent's `JOURNALAGENT_*` settings so that a bad value stops the
+   * container at once instead of failing the agent's unit later.
+   * @throws {Error} With a message naming the setting and what is valid.
+   */
+  validateAgentConfig?: (env: Record<string, string>) => void;
 }
 
 /**
- * Prepares the container and execs systemd as PID 1.
+ * systemd's arguments: those given, plus `--show-status=no` unless the caller chose a
+ * status setting, so that systemd's "[  OK  ] Started ..." lines do not interleave with
+ * the forwarded journal on a tty (`docker run -t`).
+ *
+ * @param args Arguments given after the image name.
+ */
+export function systemdArguments(args: string[]): string[] {
+  const chosen = args.some((a) =>
+    a === "--show-status" || a.startsWith("--show-status=") ||
+    a.startsWith("systemd.show_status")
+  );
+  return chosen ? [...args] : ["--show-status=no", ...args];
+}
+
+/**
+ * The environment PID 1 starts with.
+ *
+ * @param env The container's environment ({@link containerEnvironment}).
+ * @param config What to pass and the main unit.
+ * @returns `env` plus LD_PRELOAD and the {@link PID1_VARIABLES}.
+ */
+export function pid1Environment(
+  env: Record<string, string>,
+  config: { passEnvironment: boolean; mainUnit?: string },
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (!k.startsWith("CSD_")) out[k] = v;
+  }
+  out.LD_PRELOAD = INTERCEPTOR_PATH;
+  out[PID1_VARIABLES.marker] = VERSION;
+  if (config.passEnvironment) {
+    out[PID1_VARIABLES.passNames] = passedNames(env).join(" ");
+  }
+  if (config.mainUnit) out[PID1_VARIABLES.mainUnit] = config.mainUnit;
+  return out;
+}
+
+/**
+ * Checks and prepares the container, then execs systemd as PID 1.
+ *
+ * Checks, in order: PID 1; systemd present; configuration (own and the agent's); /run;
+ * cgroups (mounting a private cgroup2 where systemd >= 258 needs it).
  *
  * @param args Arguments for systemd (those given after the image name).
+ * @param options Flags of the `bootstrap` subcommand.
  * @returns Never; on success systemd replaces this process.
- * @throws {Error} On any failed check, with a one-line message saying how to fix it.
+ * @throws {PreflightError} On a failed check, with a one-line message saying how to fix it.
+ * @throws {OsError} If execve(2) fails.
  */
-export async function runBootstrap(args: string[]): Promise<never> {
+export async function runBootstrap(
+  args: string[],
+  options: BootstrapOptions = {},
+): Promise<never> {
+  checkPid1(Deno.pid);
   const systemd = findSystemd();
-  await ensureCgroupV2(await systemdVersion(systemd));
+  const env = containerEnvironment();
+  let config;
+  try {
+    config = parseBootstrapConfig(options, env);
+    options.validateAgentConfig?.(env);
+  } catch (e) {
+    if (e instanceof BootstrapConfigError) throw new PreflightError(e.problem, e.fix, 78);
+    if (e instanceof Error && e.name === "ConfigError") {
+      const setting = (e as Error & { setting?: string }).setting ?? "the setting";
+      throw new PreflightError(e.message, `fix or remove -e ${setting}`, 78);
+    }
+    throw e;
+  }
+  const host = readHost();
+  checkRun(host);
+  prepareCgroups(await systemdVersion(systemd), host);
   dropSysBoot();
-  const env = { ...Deno.env.toObject(), LD_PRELOAD: INTERCEPTOR_PATH };
-  return exec(systemd, [systemd, ...args], env);
+  return exec(systemd, [systemd, ...systemdArguments(args)], pid1Environment(env, config));
 }

@@ -73,6 +73,14 @@ const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  unshare: { parameters: ["i32"], result: "i32" }, // int flags
+  mount: {
+    // const char *source, const char *target, const char *filesystemtype,
+    // unsigned long mountflags, const void *data
+    parameters: ["buffer", "buffer", "buffer", "u64", "buffer"],
+    result: "i32",
+  },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" }, // const char *target, int flags
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const LIBC_PATHS = ["libc.so.6"];

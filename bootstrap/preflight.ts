@@ -1,0 +1,218 @@
+/**
+ * The checks systemd-bootstrap makes before it execs systemd. Each failure is a
+ * {@link PreflightError} whose message names the problem and the `docker run` flags
+ * that fix it, printed as one line: `systemd-bootstrap: <problem>: <fix>`.
+ *
+ * @module
+ */
+import { CAP_SYS_ADMIN, capabilitySet, hasCapability } from "./capabilities.ts";
+import {
+  cgroupLayout,
+  findMount,
+  FIRST_V2_ONLY_SYSTEMD,
+  hasPrivateCgroupNamespace,
+  mountPrivateCgroup2,
+} from "./cgroup.ts";
+
+/** A check that failed; `problem` and `fix` make up the message. */
+export class PreflightError extends Error {
+  override name = "PreflightError";
+  /** What is wrong. */
+  readonly problem: string;
+  /** What to do, with the `docker run` flags where flags fix it. */
+  readonly fix: string;
+  /** The exit code the bootstrap ends with. */
+  readonly exitCode: number;
+
+  /**
+   * @param problem What is wrong, e.g. "not PID 1 (PID 7)".
+   * @param fix What to do about it.
+   * @param exitCode @default 1
+   */
+  constructor(problem: string, fix: string, exitCode = 1) {
+    super(`${problem}: ${fix}`);
+    this.problem = problem;
+    this.fix = fix;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The flags that let systemd manage its cgroups without --privileged. */
+export const CGROUP_FLAGS = "--cap-add SYS_ADMIN --cgroupns=private";
+/** The flags that give systemd its /run. */
+export const RUN_FLAGS = "--tmpfs /run --tmpfs /run/lock";
+
+/**
+ * Checks that this process is PID 1 of its PID namespace.
+ *
+ * @param pid This process's PID.
+ * @throws {PreflightError} Otherwise (e.g. `docker run --init`, or run by `docker exec`).
+ */
+export function checkPid1(pid: number): void {
+  if (pid === 1) return;
+  throw new PreflightError(
+    `not PID 1 (running as PID ${pid}); systemd must be the container's first process`,
+    "use systemd-bootstrap as the ENTRYPOINT and drop --init from docker run " +
+      "(for checks inside a running container use `containering-systemd doctor`)",
+  );
+}
+
+/** systemd's binary, tried in order. */
+export const SYSTEMD_PATHS = ["/usr/lib/systemd/systemd", "/lib/systemd/systemd"];
+
+/**
+ * Finds systemd's binary.
+ *
+ * @param paths Candidates, in order. @default {@link SYSTEMD_PATHS}
+ * @returns The first path that is an executable regular file.
+ * @throws {PreflightError} If none is.
+ */
+export function findSystemd(paths: readonly string[] = SYSTEMD_PATHS): string {
+  for (const p of paths) {
+    try {
+      const st = Deno.statSync(p);
+      if (st.isFile && ((st.mode ?? 0) & 0o111) !== 0) return p;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  throw new PreflightError(
+    `systemd not found (tried ${paths.join(", ")})`,
+    "install it in the image (Debian: apt-get install systemd systemd-sysv dbus)",
+  );
+}
+
+/**
+ * The major version of the systemd binary at `path`, from `systemd --version`.
+ *
+ * @param path The systemd binary.
+ * @returns e.g. 252.
+ * @throws {PreflightError} If it does not run or prints no version.
+ */
+export async function systemdVersion(path: string): Promise<number> {
+  const out = await new Deno.Command(path, {
+    args: ["--version"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const m = /^systemd (\d+)/.exec(new TextDecoder().decode(out.stdout));
+  if (!m?.[1]) {
+    throw new PreflightError(
+      `cannot tell the version of "${path}" (systemd --version exited with ${out.code})`,
+      "install a working systemd in the image",
+    );
+  }
+  return Number(m[1]);
+}
+
+/** What the process may do, as read from /proc. */
+export interface Host {
+  /** The text of /proc/self/mountinfo. */
+  mountinfo: string;
+  /** The text of /proc/self/cgroup. */
+  procCgroup: string;
+  /** The effective capability set, as hex (CapEff). */
+  capEff: string;
+}
+
+/** Reads {@link Host} from /proc. */
+export function readHost(): Host {
+  return {
+    mountinfo: Deno.readTextFileSync("/proc/self/mountinfo"),
+    procCgroup: Deno.readTextFileSync("/proc/self/cgroup"),
+    capEff: capabilitySet("CapEff"),
+  };
+}
+
+/**
+ * Checks that systemd will have a /run: either a tmpfs is mounted there, or systemd
+ * may mount one itself (CAP_SYS_ADMIN). Without either, systemd's mount of /run fails
+ * and PID 1 freezes or exits with 255.
+ *
+ * @throws {PreflightError} If neither holds.
+ */
+export function checkRun(host: Host): void {
+  const run = findMount("/run", host.mountinfo);
+  if (run?.type === "tmpfs" && !run.readOnly) return;
+  if (hasCapability(host.capEff, CAP_SYS_ADMIN)) return;
+  const what = run ? `/run is a read-only or ${run.type} mount` : "/run is not a mount";
+  throw new PreflightError(
+    `${what} and systemd cannot mount a tmpfs there without CAP_SYS_ADMIN`,
+    `run with ${RUN_FLAGS}`,
+  );
+}
+
+/** What has to be done to /sys/fs/cgroup before systemd starts. */
+export interface CgroupPlan {
+  /** Mount a private cgroup2 over /sys/fs/cgroup. */
+  mount: boolean;
+  /** Make a new cgroup namespace first (the container shares the host's). */
+  newNamespace: boolean;
+}
+
+/**
+ * Decides whether systemd can manage its cgroups as things are, or after a private
+ * cgroup2 mount.
+ *
+ * Where /sys/fs/cgroup is not a writable cgroup2 (a v1 or hybrid host, or a read-only
+ * mount) and the process has CAP_SYS_ADMIN, a cgroup2 of the container's own subtree
+ * is mounted there, in a new cgroup namespace if the container shares the host's.
+ * systemd >= 258 needs this (it refuses v1); older systemd runs in unified mode with it
+ * too, instead of logging "Failed to create compat systemd cgroup" for every unit it
+ * starts on a read-only name=systemd hierarchy. Without CAP_SYS_ADMIN, systemd < 258
+ * still works where the v1 hierarchies it uses are writable.
+ *
+ * @param version systemd's major version.
+ * @param host What the process may do.
+ * @returns What to do.
+ * @throws {PreflightError} If systemd would not be able to write its cgroups.
+ */
+export function planCgroups(version: number, host: Host): CgroupPlan {
+  const layout = cgroupLayout(host.mountinfo);
+  const sysAdmin = hasCapability(host.capEff, CAP_SYS_ADMIN);
+  const root = findMount("/sys/fs/cgroup", host.mountinfo);
+  if (layout === "v2" && !root?.readOnly) return { mount: false, newNamespace: false };
+  if (sysAdmin) {
+    return { mount: true, newNamespace: !hasPrivateCgroupNamespace(host.procCgroup) };
+  }
+  if (version >= FIRST_V2_ONLY_SYSTEMD && layout !== "v2") {
+    throw new PreflightError(
+      `systemd ${version} needs cgroup v2, the container's /sys/fs/cgroup is ${layout}, ` +
+        "and mounting a private cgroup2 needs CAP_SYS_ADMIN",
+      `run with ${CGROUP_FLAGS} (or --privileged)`,
+    );
+  }
+  const named = findMount("/sys/fs/cgroup/systemd", host.mountinfo);
+  const unified = findMount("/sys/fs/cgroup/unified", host.mountinfo);
+  const writable = layout !== "v2" &&
+    ((named && !named.readOnly) || (unified && !unified.readOnly));
+  if (writable) return { mount: false, newNamespace: false };
+  throw new PreflightError(
+    "the cgroup hierarchy /sys/fs/cgroup is read-only and CAP_SYS_ADMIN is missing " +
+      "(systemd would exit with 255)",
+    `run with ${CGROUP_FLAGS} (or --privileged)`,
+  );
+}
+
+/**
+ * Carries out {@link planCgroups}.
+ *
+ * @param version systemd's major version.
+ * @param host What the process may do.
+ * @returns The plan that was carried out.
+ * @throws {PreflightError} If systemd could not write its cgroups, or the mount failed.
+ */
+export function prepareCgroups(version: number, host: Host): CgroupPlan {
+  const plan = planCgroups(version, host);
+  if (!plan.mount) return plan;
+  try {
+    mountPrivateCgroup2(plan);
+  } catch (e) {
+    throw new PreflightError(
+      `cannot mount a private cgroup2 for systemd ${version} ` +
+        `(${e instanceof Error ? e.message : String(e)})`,
+      `run with ${CGROUP_FLAGS}, or on a cgroup v2 host`,
+    );
+  }
+  return plan;
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { HYBRID_MOUNTINFO } from "./_test_fixtures.ts";
+import { checkPid1, checkRun, planCgroups, PreflightError } from "./preflight.ts";
+
+const DOCKER_DEFAULT_CAPS = "00000000a80425fb";
+const WITH_SYS_ADMIN = "00000000a82425fb";
+const PRIVATE = "9:name=systemd:/\n0::/\n";
+const HOST = "0::/docker/abc\n";
+
+Deno.test("checkPid1() names --init when not PID 1", () => {
+  checkPid1(1);
+  assert.throws(
+    () => checkPid1(7),
+    /^PreflightError: not PID 1 \(running as PID 7\).*drop --init/s,
+  );
+});
+
+Deno.test("checkRun() accepts a tmpfs at /run, or CAP_SYS_ADMIN to mount one", () => {
+  checkRun({ mountinfo: HYBRID_MOUNTINFO, procCgroup: PRIVATE, capEff: DOCKER_DEFAULT_CAPS });
+  const noRun = HYBRID_MOUNTINFO.split("\n").filter((l) => !l.includes(" /run ")).join("\n");
+  checkRun({ mountinfo: noRun, procCgroup: PRIVATE, capEff: WITH_SYS_ADMIN });
+  assert.throws(
+    () => checkRun({ mountinfo: noRun, procCgroup: PRIVATE, capEff: DOCKER_DEFAULT_CAPS }),
+    (e: unknown) =>
+      e instanceof PreflightError && e.fix === "run with --tmpfs /run --tmpfs /run/lock",
+  );
+});
+
+Deno.test("planCgroups() mounts a private cgroup2 with CAP_SYS_ADMIN, new namespace if shared", () => {
+  const host = { mountinfo: HYBRID_MOUNTINFO, procCgroup: PRIVATE, capEff: WITH_SYS_ADMIN };
+  assert.deepEqual(planCgroups(252, host), { mount: true, newNamespace: false });
+  assert.deepEqual(planCgroups(262, { ...host, procCgroup: HOST }), {
+    mount: true,
+    newNamespace: true,
+  });
+});
+
+Deno.test("planCgroups() leaves a writable cgroup2 alone", () => {
+  const v2 = "1 0 0:1 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate";
+  const host = { mountinfo: v2, procCgroup: PRIVATE, capEff: DOCKER_DEFAULT_CAPS };
+  assert.deepEqual(planCgroups(262, host), { mount: false, newNamespace: false });
+});
+
+Deno.test("planCgroups() without CAP_SYS_ADMIN: v1 read-only or v2-only systemd fail with the flags", () => {
+  const host = { mountinfo: HYBRID_MOUNTINFO, procCgroup: PRIVATE, capEff: DOCKER_DEFAULT_CAPS };
+  for (const version of [252, 262]) {
+    assert.throws(
+      () => planCgroups(version, host),
+      (e: unknown) =>
+        e instanceof PreflightError &&
+        e.fix === "run with --cap-add SYS_ADMIN --cgroupns=private (or --privileged)",
+    );
+  }
+  const writable = HYBRID_MOUNTINFO.replace(
+    "/sys/fs/cgroup/systemd ro,",
+    "/sys/fs/cgroup/systemd rw,",
+  );
+  assert.deepEqual(planCgroups(252, { ...host, mountinfo: writable }), {
+    mount: false,
+    newNamespace: false,
+  });
+  assert.throws(() => planCgroups(262, { ...host, mountinfo: writable }), /needs cgroup v2/);
+});

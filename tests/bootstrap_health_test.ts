@@ -1,0 +1,120 @@
+/**
+ * End-to-end tests of `containering-systemd health` (HEALTHCHECK, probes) and
+ * `containering-systemd doctor`.
+ */
+import assert from "node:assert/strict";
+import { delay, docker, testEachImage } from "./harness.ts";
+import { IMAGE_TAGS, type ImageTag } from "./images.ts";
+import { runToExit } from "./bootstrap_helpers.ts";
+
+const selectedImages = (): ImageTag[] => {
+  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
+  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+};
+
+/** Parses the doctor's table into check -> [status, detail]. */
+function parseTable(text: string): Map<string, [string, string]> {
+  const rows = new Map<string, [string, string]>();
+  const lines = text.trimEnd().split("\n");
+  assert.match(lines[0] ?? "", /^CHECK\s+STATUS\s+DETAIL$/);
+  for (const line of lines.slice(1)) {
+    const m = /^(.+?)\s{2,}(ok|warn|fail|info)\s{2,}(.*)$/.exec(line);
+    assert.ok(m, `not a table row: ${JSON.stringify(line)}`);
+    rows.set(m[1]!, [m[2]!, m[3]!]);
+  }
+  return rows;
+}
+
+testEachImage(
+  'health: 0 and "running", then 1 and "degraded" after a unit failed (0 with --degraded)',
+  { flags: ["minimal"] },
+  async (c) => {
+    const ok = await c.exec(["containering-systemd", "health"]);
+    assert.deepEqual([ok.code, ok.stdout], [0, "running\n"]);
+    const failed = await c.exec([
+      "systemd-run",
+      "--unit",
+      "csd-failing",
+      "--wait",
+      "--quiet",
+      "/bin/false",
+    ]);
+    assert.notEqual(failed.code, 0);
+    const bad = await c.exec(["containering-systemd", "health"]);
+    assert.deepEqual([bad.code, bad.stdout], [1, "degraded\n"]);
+    const accepted = await c.exec(["containering-systemd", "health", "--degraded"]);
+    assert.deepEqual([accepted.code, accepted.stdout], [0, "degraded\n"]);
+  },
+);
+
+testEachImage(
+  "the image's HEALTHCHECK reports healthy",
+  { flags: ["minimal"], dockerArgs: ["--health-interval=1s", "--health-start-period=1s"] },
+  async (c) => {
+    const deadline = Date.now() + 20_000;
+    let status = "";
+    while (Date.now() < deadline) {
+      const r = await docker(["inspect", "-f", "{{.State.Health.Status}}", c.name]);
+      status = r.stdout.trim();
+      if (status === "healthy") break;
+      await delay(200);
+    }
+    assert.equal(status, "healthy");
+  },
+);
+
+testEachImage(
+  "doctor inside a running container: a table, every essential check ok, exit 0",
+  {},
+  async (c) => {
+    const r = await c.exec(["containering-systemd", "doctor"]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const rows = parseTable(r.stdout);
+    assert.deepEqual([...rows.keys()], [
+      "PID 1",
+      "systemd",
+      "configuration",
+      "/run",
+      "cgroups",
+      "CAP_SYS_ADMIN",
+      "pidfd_getfd",
+      "bootstrap",
+      "interceptor",
+      "system state",
+      "stop signal",
+    ]);
+    for (const check of ["PID 1", "systemd", "configuration", "/run", "cgroups", "bootstrap"]) {
+      assert.equal(rows.get(check)?.[0], "ok", `${check}: ${rows.get(check)?.[1]}`);
+    }
+    assert.deepEqual(rows.get("system state"), ["ok", "running"]);
+    assert.deepEqual(rows.get("CAP_SYS_ADMIN"), ["info", "yes"]);
+    // --privileged brings CAP_SYS_PTRACE; Docker's default set and seccomp profile refuse.
+    const pidfd = rows.get("pidfd_getfd")!;
+    if (c.flags === "privileged") assert.deepEqual(pidfd, ["ok", "allowed"]);
+    else assert.match(`${pidfd[0]} ${pidfd[1]}`, /^info refused \(EPERM, no CAP_SYS_PTRACE\)/);
+    assert.match(rows.get("stop signal")![1], /SIGRTMIN\+3/);
+  },
+);
+
+for (const tag of selectedImages()) {
+  Deno.test({
+    name: `doctor in place of the entrypoint shows what is missing, exit 1 [debian-${tag}]`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const r = await runToExit(tag, [
+        "--cgroupns=private",
+        "--entrypoint",
+        "/usr/bin/containering-systemd",
+      ], { args: ["doctor"] });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const rows = parseTable(r.stdout);
+      assert.deepEqual(rows.get("PID 1"), ["info", "this process (systemd not started)"]);
+      assert.equal(rows.get("/run")?.[0], "fail");
+      assert.match(rows.get("/run")![1], /run with --tmpfs \/run --tmpfs \/run\/lock$/);
+      assert.equal(rows.get("cgroups")?.[0], "fail");
+      assert.match(rows.get("cgroups")![1], /run with --cap-add SYS_ADMIN --cgroupns=private/);
+      assert.deepEqual(rows.get("CAP_SYS_ADMIN"), ["info", "no"]);
+    },
+  });
+}

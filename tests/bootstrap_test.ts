@@ -1,0 +1,216 @@
+/**
+ * End-to-end tests of systemd-bootstrap: how PID 1 starts, the checks before exec, and
+ * the container's environment reaching services.
+ */
+import assert from "node:assert/strict";
+import { Container, testEachImage } from "./harness.ts";
+import { IMAGE_TAGS, type ImageTag } from "./images.ts";
+import { hasAgent, MINIMAL, runToExit } from "./bootstrap_helpers.ts";
+
+const selectedImages = (): ImageTag[] => {
+  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
+  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+};
+
+/** /proc/1/status's signal lines and /proc/1/limits of a container. */
+async function pid1State(c: Container): Promise<{ signals: string; limits: string }> {
+  const r = await c.sh("grep -E '^Sig(Blk|Ign|Cgt):' /proc/1/status; echo ---; cat /proc/1/limits");
+  const [signals = "", limits = ""] = r.stdout.split("---\n");
+  return { signals, limits };
+}
+
+const baselines = new Map<ImageTag, Promise<{ signals: string; limits: string }>>();
+
+/**
+ * PID 1's state when the image's systemd is started without the bootstrap (by sh, after
+ * the same private cgroup2 mount, which systemd 262 needs on this host).
+ */
+function plainSystemd(tag: ImageTag): Promise<{ signals: string; limits: string }> {
+  let p = baselines.get(tag);
+  if (!p) {
+    p = (async () => {
+      await using c = await Container.start(tag, {
+        flags: "minimal",
+        // Without the interceptor journalagent.service fails: "degraded" is expected.
+        acceptDegraded: true,
+        dockerArgs: ["--entrypoint", "/bin/sh"],
+        args: [
+          "-c",
+          "umount -R /sys/fs/cgroup && mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup " +
+          "&& exec /lib/systemd/systemd",
+        ],
+      });
+      return await pid1State(c);
+    })();
+    baselines.set(tag, p);
+  }
+  return p;
+}
+
+testEachImage(
+  "bootstrap execs systemd with plain systemd's signal state, its arguments, no Deno left",
+  { args: ["--log-level=debug"] },
+  async (c) => {
+    const state = await pid1State(c);
+    const plain = await plainSystemd(c.tag);
+    assert.equal(state.signals, plain.signals, "SigBlk/SigIgn/SigCgt of PID 1");
+    assert.equal(state.limits, plain.limits, "/proc/1/limits");
+
+    const cmdline = await c.exec(["cat", "/proc/1/cmdline"]);
+    assert.deepEqual(
+      cmdline.stdout.split("\0").filter(Boolean).slice(1),
+      ["--show-status=no", "--log-level=debug"],
+    );
+    const level = await c.exec(["systemctl", "show", "-p", "LogLevel", "--value"]);
+    assert.equal(level.stdout.trim(), "debug");
+
+    const environ = await c.exec(["cat", "/proc/1/environ"]);
+    const env = Object.fromEntries(
+      environ.stdout.split("\0").filter(Boolean).map((kv) => [
+        kv.slice(0, kv.indexOf("=")),
+        kv.slice(kv.indexOf("=") + 1),
+      ]),
+    );
+    assert.equal(env.LD_PRELOAD, "/usr/lib/libjournalagent_interceptor.so");
+    assert.equal(env.PATH, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    assert.deepEqual(Object.keys(env).filter((k) => k.startsWith("DENO")), []);
+
+    const fds = await c.sh('for f in /proc/1/fd/*; do readlink "$f"; done');
+    assert.deepEqual(
+      fds.stdout.split("\n").filter((l) => /deno|containering-systemd/.test(l)),
+      [],
+      "PID 1 holds no fd of the Deno runtime",
+    );
+  },
+);
+
+testEachImage(
+  "docker run -e reaches every service, also one running as another user, and nothing else",
+  { env: { APP_MODE: "from docker run -e", APP_QUOTED: `a "b" 'c' $d \\e` } },
+  async (c) => {
+    const r = await c.exec([
+      "systemd-run",
+      "--wait",
+      "--pipe",
+      "--quiet",
+      "-p",
+      "User=nobody",
+      "/usr/bin/env",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    assert.ok(lines.includes("APP_MODE=from docker run -e"), r.stdout);
+    assert.ok(lines.includes(`APP_QUOTED=a "b" 'c' $d \\e`), r.stdout);
+    const leaked = lines.filter((l) => /^(LD_PRELOAD|CSD_|DENO_|HOSTNAME=|container=)/.test(l));
+    assert.deepEqual(leaked, []);
+
+    // Values are in no file and not in the manager's environment, which any user may read.
+    const shown = await c.exec(["systemctl", "show-environment"]);
+    assert.doesNotMatch(shown.stdout, /APP_MODE/);
+    const files = await c.sh("grep -rl 'from docker run' /run/systemd /etc/systemd || true");
+    assert.equal(files.stdout, "");
+    const other = await c.exec([
+      "systemd-run",
+      "--wait",
+      "--pipe",
+      "--quiet",
+      "-p",
+      "User=nobody",
+      "cat",
+      "/proc/1/environ",
+    ]);
+    assert.notEqual(other.code, 0, "a service as nobody cannot read PID 1's environment");
+  },
+);
+
+testEachImage(
+  "CSD_PASS_ENVIRONMENT=no keeps the container's environment from services",
+  { flags: ["minimal"], env: { APP_MODE: "x", CSD_PASS_ENVIRONMENT: "no" } },
+  async (c) => {
+    const r = await c.exec(["systemd-run", "--wait", "--pipe", "--quiet", "/usr/bin/env"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /^APP_MODE=/m);
+  },
+);
+
+/** A misconfiguration and the one line the bootstrap must answer it with. */
+interface BadStart {
+  what: string;
+  flags: string[];
+  code: number;
+  line: RegExp;
+  /** Only where the image has the agent (its settings are checked by its parser). */
+  needsAgent?: boolean;
+}
+
+const BAD_STARTS: BadStart[] = [
+  {
+    what: "not PID 1 (docker run --init)",
+    flags: ["--init", ...MINIMAL],
+    code: 1,
+    line:
+      /^systemd-bootstrap: not PID 1 \(running as PID \d+\)[^:]*: .*drop --init from docker run/,
+  },
+  {
+    what: "no /run and no CAP_SYS_ADMIN",
+    flags: ["--cgroupns=private"],
+    code: 1,
+    line:
+      /^systemd-bootstrap: \/run is not a mount and systemd cannot mount a tmpfs there without CAP_SYS_ADMIN: run with --tmpfs \/run --tmpfs \/run\/lock$/,
+  },
+  {
+    what: "cgroups not writable (default capabilities)",
+    flags: ["--cgroupns=private", "--tmpfs", "/run", "--tmpfs", "/run/lock"],
+    code: 1,
+    line:
+      /^systemd-bootstrap: [^:]*cgroup[^:]*: run with --cap-add SYS_ADMIN --cgroupns=private \(or --privileged\)$/,
+  },
+  {
+    what: "systemd missing",
+    flags: [...MINIMAL, "--tmpfs", "/usr/lib/systemd"],
+    code: 1,
+    line:
+      /^systemd-bootstrap: systemd not found \(tried \/usr\/lib\/systemd\/systemd, \/lib\/systemd\/systemd\): install it in the image/,
+  },
+  {
+    what: "invalid CSD_MAIN_UNIT",
+    flags: [...MINIMAL, "-e", "CSD_MAIN_UNIT=a/b"],
+    code: 78,
+    line: /^systemd-bootstrap: invalid CSD_MAIN_UNIT "a\/b": give a unit name such as app\.service/,
+  },
+  {
+    what: "invalid CSD_PASS_ENVIRONMENT",
+    flags: [...MINIMAL, "-e", "CSD_PASS_ENVIRONMENT=maybe"],
+    code: 78,
+    line:
+      /^systemd-bootstrap: invalid CSD_PASS_ENVIRONMENT "maybe": use -e CSD_PASS_ENVIRONMENT=yes or -e CSD_PASS_ENVIRONMENT=no$/,
+  },
+  {
+    what: "invalid JOURNALAGENT_OUTPUT",
+    flags: [...MINIMAL, "-e", "JOURNALAGENT_OUTPUT=bogus"],
+    code: 78,
+    line:
+      /^systemd-bootstrap: invalid JOURNALAGENT_OUTPUT "bogus": expected [^:]+: fix or remove -e JOURNALAGENT_OUTPUT$/,
+    needsAgent: true,
+  },
+];
+
+for (const tag of selectedImages()) {
+  for (const bad of BAD_STARTS) {
+    Deno.test({
+      name: `bootstrap stops at once with one line for: ${bad.what} [debian-${tag}]`,
+      ignore: bad.needsAgent && !(await hasAgent(tag)),
+      sanitizeResources: false,
+      sanitizeOps: false,
+      fn: async () => {
+        const r = await runToExit(tag, bad.flags, { timeoutMs: 30_000 });
+        assert.equal(r.stdout, "");
+        const lines = r.stderr.split("\n").filter(Boolean);
+        assert.equal(lines.length, 1, `stderr:\n${r.stderr}`);
+        assert.match(lines[0]!, bad.line);
+        assert.equal(r.code, bad.code);
+        assert.ok(r.ms < 5000, `took ${r.ms.toFixed(0)} ms`);
+      },
+    });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * End-to-end tests under Podman (Debian's podman 4.3, rootful), with the flag set
+ * docs/runtimes.md documents. Skipped where `podman` is not installed (the CI machine
+ * installs only Docker; `apt-get install podman` enables them). The images are copied
+ * from Docker (`docker save | podman load`).
+ */
+import assert from "node:assert/strict";
+import { delay } from "./harness.ts";
+import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+
+/** Podman's flags for systemd (docs/runtimes.md). */
+export const PODMAN_FLAGS = [
+  "--systemd=always",
+  "--runtime",
+  "runc",
+  "--ulimit",
+  "nofile=20000:20000",
+  "--ulimit",
+  "nproc=32768:32768",
+  "--cgroups=no-conmon",
+  "--network",
+  "none",
+  "--no-healthcheck",
+];
+/** Added for systemd >= 258 on a cgroup v1/hybrid host: a private cgroup2 mount. */
+export const PODMAN_V2_FLAGS = ["--cgroupns=private", "--cap-add", "SYS_ADMIN"];
+
+const podmanBinary = (() => {
+  for (const p of ["/usr/bin/podman", "/usr/local/bin/podman"]) {
+    try {
+      Deno.statSync(p);
+      return p;
+    } catch { /* next */ }
+  }
+  return undefined;
+})();
+
+const decoder = new TextDecoder();
+
+async function podman(args: string[], stdin?: Uint8Array) {
+  const child = new Deno.Command(podmanBinary!, {
+    args,
+    stdin: stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin) {
+    const w = child.stdin.getWriter();
+    await w.write(stdin);
+    await w.close();
+  }
+  const out = await child.output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Copies the Docker image of `tag` into Podman's store. */
+async function loadImage(tag: ImageTag): Promise<string> {
+  const saved = await new Deno.Command("/usr/bin/docker", {
+    args: ["save", imageName(tag)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(saved.code, 0, decoder.decode(saved.stderr));
+  const r = await podman(["load", "-q"], saved.stdout);
+  assert.equal(r.code, 0, r.stderr);
+  return `localhost/${imageName(tag)}`;
+}
+
+const selected = (): ImageTag[] => {
+  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
+  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+};
+
+for (const tag of selected()) {
+  Deno.test({
+    name: `podman: boots, passes -e to services, doctor ok, stops in < 2 s with 0 [debian-${tag}]`,
+    ignore: podmanBinary === undefined,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const image = await loadImage(tag);
+      const name = `csd-test-podman-${tag}-${Deno.pid}`;
+      const flags = [...PODMAN_FLAGS, ...(tag === "sid" ? PODMAN_V2_FLAGS : [])];
+      try {
+        const run = await podman([
+          "run",
+          "-d",
+          "--name",
+          name,
+          ...flags,
+          "-e",
+          "APP_MODE=from podman run -e",
+          image,
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        let state = "";
+        const deadline = Date.now() + 30_000;
+        while (Date.now() < deadline) {
+          state = (await podman(["exec", name, "systemctl", "is-system-running", "--wait"]))
+            .stdout.trim();
+          if (state === "running") break;
+          await delay(200);
+        }
+        assert.equal(state, "running");
+        const env = await podman([
+          "exec",
+          name,
+          "systemd-run",
+          "--wait",
+          "-P",
+          "-q",
+          "/usr/bin/env",
+        ]);
+        assert.match(env.stdout, /^APP_MODE=from podman run -e$/m);
+        const doctor = await podman(["exec", name, "containering-systemd", "doctor"]);
+        assert.equal(doctor.code, 0, doctor.stdout);
+        const t0 = performance.now();
+        await podman(["stop", "-t", "10", name]);
+        const ms = performance.now() - t0;
+        const code = await podman(["inspect", "-f", "{{.State.ExitCode}}", name]);
+        assert.equal(code.stdout.trim(), "0");
+        assert.ok(ms < 2000, `podman stop took ${ms.toFixed(0)} ms`);
+      } catch (e) {
+        console.error((await podman(["logs", name])).stdout.split("\n").slice(-40).join("\n"));
+        throw e;
+      } finally {
+        await podman(["rm", "-f", name]);
+      }
+    },
+  });
+}
