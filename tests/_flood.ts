@@ -13,7 +13,7 @@ import { type CommandResult, type Container, delay, docker } from "./harness.ts"
 const root = new URL("..", import.meta.url).pathname;
 const DENO = "/usr/lib/containering-systemd/deno";
 /** Where the writer is copied in the container. */
-export const FLOOD_JS = "/tmp/flood.js";
+export const FLOOD_JS = "/opt/flood.js"; // not /tmp: a tmpfs on Debian 13+ hides what docker cp puts there
 
 let bundled: Promise<string> | undefined;
 

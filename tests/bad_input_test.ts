@@ -241,7 +241,7 @@ testEachImage("every format stays one valid line per entry on bad input", {
   deadlineMs: 600_000,
 }, async (c) => {
   const js = await bundle();
-  assert.equal((await docker(["cp", js, `${c.name}:/tmp/bad.js`])).code, 0);
+  assert.equal((await docker(["cp", js, `${c.name}:/opt/bad.js`])).code, 0);
   const problems: string[] = [];
   for (const format of FORMATS) {
     const t0 = performance.now();
@@ -258,7 +258,7 @@ testEachImage("every format stays one valid line per entry on bad input", {
       "-A",
       "--no-config",
       "--cached-only",
-      "/tmp/bad.js",
+      "/opt/bad.js",
       "write",
       tag,
     ]);

@@ -75,7 +75,8 @@ async function scenario(
   await startFloods(c, specs);
   const extra = await fault();
   await waitFloods(c, specs);
-  const t = { ...sumTallies(await settle(c, specs)), ...extra };
+  const sent = specs.reduce((n, s) => n + s.count, 0);
+  const t = { ...sumTallies(await settle(c, specs)), sent, ...extra };
   recordFigure({
     test: "faults",
     scenario: name,
@@ -84,6 +85,9 @@ async function scenario(
     ...t,
     ms: Math.round(performance.now() - t0),
   });
+  // Without a rate limit journald stores every entry: a flood that did not run fails here.
+  const limited = specs.some((s) => s.properties?.some((p) => p.startsWith("LogRateLimitBurst")));
+  if (!limited) assert.equal(t.stored, sent, `${name}: journald stored ${t.stored} of ${sent}`);
   return t;
 }
 
