@@ -32,7 +32,7 @@ export interface AgentConfig {
   extraFields: string[];
   /** Milliseconds between looks for new entries while entries keep coming. @default 20 */
   pollIntervalMs: number;
-  /** The longest wait between looks once the journal has been quiet a while. @default 100 */
+  /** The longest wait between looks once the journal has been quiet a while. @default 250 */
   idlePollIntervalMs: number;
   /** Bytes of formatted entries written per write(2) batch, at most. @default 262144 */
   batchBytes: number;
@@ -46,11 +46,14 @@ export interface AgentConfig {
 
 /** A configuration value that is invalid; the message names the setting and the value. */
 export class ConfigError extends Error {
+  /** "ConfigError". */
   override name = "ConfigError";
   /** The flag (`--output`) or environment variable (`JOURNALAGENT_OUTPUT`) at fault. */
   readonly setting: string;
 
   /**
+   * Makes the error for one bad value.
+   *
    * @param setting The flag or variable name.
    * @param value The value given.
    * @param expected What would have been valid.
@@ -144,7 +147,7 @@ export const AGENT_OPTIONS: readonly AgentOption[] = [
     arg: "MS",
     description:
       "the same once the journal has been quiet for a while (>= poll interval, <= 10000)",
-    defaultText: "100",
+    defaultText: "250",
   },
   {
     key: "batchBytes",
@@ -293,7 +296,7 @@ export function defaultAgentConfig(): AgentConfig {
     stderrPriority: -1,
     extraFields: [],
     pollIntervalMs: 20,
-    idlePollIntervalMs: 100,
+    idlePollIntervalMs: 250,
     batchBytes: 256 * 1024,
     cursorFile: "/run/journalagent/cursor",
     sourcePid: 1,

@@ -45,6 +45,7 @@ export interface OutputFds {
 
 /** The container's stdout or stderr cannot be taken; the message names the cause and the fix. */
 export class OutputUnavailableError extends Error {
+  /** "OutputUnavailableError". */
   override name = "OutputUnavailableError";
 }
 

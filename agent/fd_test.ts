@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cString, libc } from "../ffi/libc.ts";
 import { OutputUnavailableError, takeOutputFds } from "./fd.ts";
+import { OutputSink } from "./output_sink.ts";
 import { writeAll } from "./write_all.ts";
 
 const O_WRONLY = 0o1;
@@ -118,6 +119,47 @@ Deno.test("writeAll() writes everything to a slow reader without blocking the ev
     assert.ok(ticks >= 5, `timers ran meanwhile (${ticks} ticks)`);
     assert.deepEqual(Deno.readFileSync(`${dir}/out`), data);
   } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("OutputSink.space() follows what a slow reader leaves in a pipe", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const fifo = `${dir}/fifo`;
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    const reader = new Deno.Command("sh", {
+      args: ["-c", `exec 3<"${fifo}"; sleep 0.3; cat <&3 >"${dir}/out"`],
+    }).spawn();
+    const held = openRaw(fifo, O_WRONLY);
+    const fds = takeOutputFds({ SYSTEMD_STDOUT_FILENO: String(held) }, { pid: Deno.pid });
+    libc().close(held);
+    const sink = new OutputSink(fds.stdout);
+    assert.equal(sink.pipeSize, 1 << 20);
+    assert.equal(sink.space(), (1 << 20) - 8192);
+    await sink.write(new Uint8Array(100_000).fill(120));
+    assert.equal(sink.space(), (1 << 20) - 8192 - 100_000);
+    assert.equal(await sink.waitForSpace(2 << 20, performance.now() + 50), false);
+    const t0 = performance.now();
+    assert.equal(await sink.waitForSpace(1 << 20), true);
+    assert.ok(performance.now() - t0 > 100, "waited for the reader");
+    libc().close(fds.stdout);
+    assert.ok((await reader.status).success);
+    assert.equal(Deno.statSync(`${dir}/out`).size, 100_000);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("OutputSink.space() is unbounded for a file", () => {
+  const dir = Deno.makeTempDirSync();
+  const held = openRaw(`${dir}/out`);
+  try {
+    const sink = new OutputSink(held);
+    assert.equal(sink.pipeSize, 0);
+    assert.equal(sink.space(), Infinity);
+  } finally {
+    libc().close(held);
     Deno.removeSync(dir, { recursive: true });
   }
 });

@@ -73,6 +73,51 @@ export function printableUtf8Length(d: Uint8Array, i: number, end: number): numb
 }
 
 /**
+ * Writes `d[start..end)` as a JSON string at `b[p]` if it is printable UTF-8 by
+ * systemd's rules, with journalctl's escapes (`"` and `\` with a backslash, newline
+ * `\n`, tab `\t`; no other control character can occur in printable text).
+ *
+ * @param b The output, with room for `2 * (end - start) + 2` bytes from `p`.
+ * @returns The position after the closing quote, or -1 if the value is not printable
+ *   UTF-8 (then a byte array is due; what was written is garbage to overwrite).
+ */
+export function escapeJsonString(
+  d: Uint8Array,
+  start: number,
+  end: number,
+  b: Uint8Array,
+  p: number,
+): number {
+  b[p++] = 34;
+  let i = start;
+  while (i < end) {
+    const c = d[i]!;
+    if (c >= 0x20 && c < 0x7f) {
+      if (c === 34 || c === 92) b[p++] = 92;
+      b[p++] = c;
+      i++;
+    } else if (c === 10) {
+      b[p++] = 92;
+      b[p++] = 110;
+      i++;
+    } else if (c === 9) {
+      b[p++] = 92;
+      b[p++] = 116;
+      i++;
+    } else if (c < 0x80) {
+      return -1;
+    } else {
+      const n = printableUtf8Length(d, i, end);
+      if (n === 0) return -1;
+      for (let k = 0; k < n; k++) b[p++] = d[i + k]!;
+      i += n;
+    }
+  }
+  b[p++] = 34;
+  return p;
+}
+
+/**
  * Appends a field value as `journalctl -o json --all` encodes it (logs-show.c
  * update_json_data() and systemd's JSON string writer): a JSON string if the bytes are
  * printable UTF-8 (tab and newline allowed; `"`, `\` escaped, newline as `\n`, tab as
@@ -85,41 +130,9 @@ export function printableUtf8Length(d: Uint8Array, i: number, end: number): numb
  */
 export function writeJsonValue(out: OutputBuffer, d: Uint8Array, start: number, end: number): void {
   const b = out.reserve(2 * (end - start) + 2);
-  const mark = out.length;
-  let p = mark;
-  b[p++] = 34;
-  let i = start;
-  while (i < end) {
-    const c = d[i]!;
-    if (c < 0x80) {
-      if (c >= 0x20 && c !== 0x7f) {
-        if (c === 34 || c === 92) b[p++] = 92;
-        b[p++] = c;
-      } else if (c === 10) {
-        b[p++] = 92;
-        b[p++] = 110;
-      } else if (c === 9) {
-        b[p++] = 92;
-        b[p++] = 116;
-      } else {
-        out.length = mark;
-        writeByteArray(out, d, start, end);
-        return;
-      }
-      i++;
-    } else {
-      const n = printableUtf8Length(d, i, end);
-      if (n === 0) {
-        out.length = mark;
-        writeByteArray(out, d, start, end);
-        return;
-      }
-      for (let k = 0; k < n; k++) b[p++] = d[i + k]!;
-      i += n;
-    }
-  }
-  b[p++] = 34;
-  out.length = p;
+  const p = escapeJsonString(d, start, end, b, out.length);
+  if (p >= 0) out.length = p;
+  else writeByteArray(out, d, start, end);
 }
 
 /**

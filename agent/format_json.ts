@@ -18,7 +18,14 @@
  */
 import type { EntryFields } from "./format_entry.ts";
 import { Known } from "./format_entry.ts";
-import { writeBytes, writeDecimal, writeJsonAscii, writeJsonValue } from "./format_escape.ts";
+import {
+  escapeJsonString,
+  writeByteArray,
+  writeBytes,
+  writeDecimal,
+  writeJsonAscii,
+  writeJsonValue,
+} from "./format_escape.ts";
 import type { OutputBuffer } from "./output_buffer.ts";
 
 const enc = new TextEncoder();
@@ -31,6 +38,10 @@ const K_SEQNUM_ID = enc.encode('","__SEQNUM_ID":"');
 
 // Scratch for repeated-field detection, reused across entries.
 let firstOf = new Int32Array(64);
+const TABLE_MASK = 255;
+const tableGen = new Int32Array(TABLE_MASK + 1);
+const tableIdx = new Int32Array(TABLE_MASK + 1);
+let generation = 0;
 
 /**
  * Appends one entry as a `journalctl -o json --all` line (newline-terminated).
@@ -62,16 +73,26 @@ export function formatJson(entry: EntryFields, out: OutputBuffer): void {
   const { starts, eqs, ends, hashes } = entry;
   if (firstOf.length < n) firstOf = new Int32Array(n * 2);
   const bootIdx = entry.known[Known._BOOT_ID]!;
+  // Repeated names: an open-addressed table of name hash -> first field index, cleared
+  // by bumping a generation number instead of refilling it.
+  const gen = ++generation;
   let repeats = false;
   for (let i = 0; i < n; i++) {
     firstOf[i] = i;
     const h = hashes[i]!;
-    for (let j = 0; j < i; j++) {
-      if (hashes[j] === h && firstOf[j] === j && sameName(d, starts, eqs, i, j)) {
+    let slot = h & TABLE_MASK;
+    while (tableGen[slot] === gen) {
+      const j = tableIdx[slot]!;
+      if (hashes[j] === h && sameName(d, starts, eqs, i, j)) {
         firstOf[i] = j;
         repeats = true;
         break;
       }
+      slot = (slot + 1) & TABLE_MASK;
+    }
+    if (firstOf[i] === i) {
+      tableGen[slot] = gen;
+      tableIdx[slot] = i;
     }
   }
   for (let i = 0; i < n; i++) {
@@ -79,14 +100,16 @@ export function formatJson(entry: EntryFields, out: OutputBuffer): void {
     if (bootIdx >= 0 && firstOf[bootIdx] === i) continue; // from the header instead
     const s = starts[i]!;
     const eq = eqs[i]!;
-    b = out.reserve(eq - s + 4);
+    const end = ends[i]!;
+    // Key and value in one reservation: ,"NAME": plus a value escaped to at most
+    // twice its length plus quotes (the byte-array fallback reserves for itself).
+    b = out.reserve(eq - s + 2 * (end - eq) + 8);
     let p = out.length;
     b[p++] = 44;
     b[p++] = 34;
     for (let k = s; k < eq; k++) b[p++] = d[k]!;
     b[p++] = 34;
     b[p++] = 58;
-    out.length = p;
     let more = false;
     if (repeats) {
       for (let j = i + 1; j < n; j++) {
@@ -97,11 +120,17 @@ export function formatJson(entry: EntryFields, out: OutputBuffer): void {
       }
     }
     if (!more) {
-      writeJsonValue(out, d, eq + 1, ends[i]!);
+      const q = escapeJsonString(d, eq + 1, end, b, p);
+      if (q >= 0) out.length = q;
+      else {
+        out.length = p;
+        writeByteArray(out, d, eq + 1, end);
+      }
       continue;
     }
+    out.length = p;
     writeBytes(out, OPEN);
-    writeJsonValue(out, d, eq + 1, ends[i]!);
+    writeJsonValue(out, d, eq + 1, end);
     for (let j = i + 1; j < n; j++) {
       if (firstOf[j] !== i) continue;
       writeBytes(out, COMMA);

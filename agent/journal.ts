@@ -224,12 +224,14 @@ export class Journal implements Disposable {
    * each field copied at once since its pointer is valid only until the next call).
    *
    * @param entry Where to put them; cleared first.
-   * @param withCursor Also copy the cursor.
+   * @param full Also the cursor, the monotonic timestamp with the boot ID and the
+   *   sequence number (the `json` format's header); otherwise only the realtime
+   *   timestamp and the fields.
    * @returns false if the entry cannot be read (EBADMSG, EADDRNOTAVAIL: journalctl
    *   skips such entries too).
    * @throws {JournalError} On other errors.
    */
-  readEntry(entry: EntryFields, withCursor: boolean): boolean {
+  readEntry(entry: EntryFields, full: boolean): boolean {
     const lib = this.#lib;
     const h = this.#handle;
     const memcpy = libc().memcpy;
@@ -239,18 +241,20 @@ export class Journal implements Disposable {
     let r = lib.sd_journal_get_realtime_usec(h, o1);
     if (r < 0) return skippable(r, "Cannot get the realtime timestamp");
     entry.realtime = Number(o1[0]!);
-    r = lib.sd_journal_get_monotonic_usec(h, o1, this.#id);
-    if (r < 0) return skippable(r, "Cannot get the monotonic timestamp");
-    entry.monotonic = Number(o1[0]!);
-    id128ToHex(this.#id, entry.bootId);
-    if (lib.sd_journal_get_seqnum !== null) {
-      r = lib.sd_journal_get_seqnum(h, o1, this.#id);
-      if (r < 0) return skippable(r, "Cannot get the sequence number");
-      entry.hasSeqnum = true;
-      entry.seqnum = Number(o1[0]!);
-      id128ToHex(this.#id, entry.seqnumId);
+    if (full) {
+      r = lib.sd_journal_get_monotonic_usec(h, o1, this.#id);
+      if (r < 0) return skippable(r, "Cannot get the monotonic timestamp");
+      entry.monotonic = Number(o1[0]!);
+      id128ToHex(this.#id, entry.bootId);
+      if (lib.sd_journal_get_seqnum !== null) {
+        r = lib.sd_journal_get_seqnum(h, o1, this.#id);
+        if (r < 0) return skippable(r, "Cannot get the sequence number");
+        entry.hasSeqnum = true;
+        entry.seqnum = Number(o1[0]!);
+        id128ToHex(this.#id, entry.seqnumId);
+      }
+      entry.cursorLength = this.cursorInto(entry.cursor);
     }
-    if (withCursor) entry.cursorLength = this.cursorInto(entry.cursor);
     lib.sd_journal_restart_data(h);
     const enumerate = this.#enumerate;
     for (;;) {

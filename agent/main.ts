@@ -13,6 +13,9 @@ import { EXIT_NO_OUTPUT, type OutputFds, OutputUnavailableError, takeOutputFds }
 import { Journal } from "./journal.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { EntryReader } from "./reader.ts";
+import { fdStoreSize, listenFds } from "./fd_store.ts";
+import { OutputSink } from "./output_sink.ts";
+import { StagedOutput } from "./staging.ts";
 import { writeAll } from "./write_all.ts";
 
 /** How long the journal must have been quiet before polling slows down, in ms. */
@@ -58,8 +61,10 @@ export interface AgentStats {
   entries: number;
   /** Bytes written to stdout and stderr together. */
   bytes: number;
-  /** write batches. */
+  /** Batches written. */
   batches: number;
+  /** Batches that did not go in with one write(2) per output (split, so not atomic). */
+  splitBatches: number;
 }
 
 /** Options for {@link runAgent}. */
@@ -71,6 +76,8 @@ export interface RunAgentOptions {
   /** Whether the container is shutting down, asked once when `stop` fires.
    * @default PID 1 is systemd-shutdown */
   isShutdown?: () => boolean;
+  /** The unit's fd store, for exactly-once staging. @default none: direct writes */
+  fdStore?: FdStoreAccess;
 }
 
 /** Writes a line to this process's stderr, ignoring errors (journald may be gone). */
@@ -114,6 +121,36 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** Where the staging pipes live (see staging.ts); absent: batches are written directly. */
+export interface FdStoreAccess {
+  /** The fds passed back by systemd, by name ({@link listenFds}). */
+  passed: Map<string, number>;
+}
+
+/** The streams of one run: sinks, and staging when the fd store and pipes allow it. */
+interface Outputs {
+  stdout: OutputSink;
+  stderr: OutputSink;
+  /** Whether stdout and stderr are the same pipe or terminal (room counted once). */
+  shared: boolean;
+  stdoutStage: StagedOutput | null;
+  stderrStage: StagedOutput | null;
+}
+
+function openOutputs(fds: OutputFds, fdStore: FdStoreAccess | undefined): Outputs {
+  const stdout = new OutputSink(fds.stdout);
+  const stderr = fds.stderr === fds.stdout ? stdout : new OutputSink(fds.stderr);
+  const shared = stderr === stdout || stderr.target === stdout.target;
+  if (!fdStore || stdout.pipeSize === 0 || stderr.pipeSize === 0) {
+    return { stdout, stderr, shared, stdoutStage: null, stderrStage: null };
+  }
+  const stdoutStage = StagedOutput.open(stdout, { ...fdStore, name: "stage-stdout" });
+  const stderrStage = shared
+    ? stdoutStage
+    : StagedOutput.open(stderr, { ...fdStore, name: "stage-stderr" });
+  return { stdout, stderr, shared, stdoutStage, stderrStage };
+}
+
 /**
  * Forwards the journal to `fds` until `options.stop` fires, then drains and returns.
  *
@@ -130,14 +167,38 @@ export async function runAgent(
   options: RunAgentOptions,
 ): Promise<AgentStats> {
   const log = options.log ?? logLine;
-  const store = new CursorStore(config.cursorFile);
+  using store = new CursorStore(config.cursorFile);
   using journal = Journal.open({ directory: config.directory });
   const saved = store.load();
-  const from = resume(journal, saved);
+  const out = openOutputs(fds, options.fdStore);
+  const stages = [...new Set([out.stdoutStage, out.stderrStage])].filter((s) => s !== null);
+  // First what an earlier run committed but did not move on yet; drop what it staged
+  // without committing (those entries come after the saved cursor and are read again).
+  let recovered = 0;
+  for (const stage of stages) {
+    if (saved?.slot === 0 || saved?.slot === 1) {
+      recovered += stage.pending(saved.slot);
+      await stage.flush(saved.slot);
+      stage.discard(saved.slot === 0 ? 1 : 0);
+    } else {
+      stage.discard(0);
+      stage.discard(1);
+    }
+  }
+  let slot: 0 | 1 = saved?.slot === 0 ? 1 : 0;
+  const from = resume(journal, saved?.cursor ?? null);
   log(
-    from === "boot-start"
-      ? `Forwarding the journal from the start of the boot (output ${config.output}, fds taken with ${fds.method})`
-      : `Resuming ${from === "after-cursor" ? "after" : "at the successor of"} cursor ${saved}`,
+    (from === "boot-start"
+      ? "Forwarding the journal from the start of the boot"
+      : `Resuming ${
+        from === "after-cursor" ? "after" : "at the successor of"
+      } cursor ${saved?.cursor}`) +
+      ` (output ${config.output}; stdout ${out.stdout.describe()}` +
+      (out.shared ? "" : `, stderr ${out.stderr.describe()}`) +
+      `, taken with ${fds.method}; ` +
+      (stages.length > 0
+        ? `staged in the fd store${recovered > 0 ? `, ${recovered} staged bytes moved on` : ""})`
+        : "written directly)"),
   );
   const reader = new EntryReader(journal, {
     format: config.output,
@@ -147,11 +208,15 @@ export async function runAgent(
     stderrPriority: config.stderrPriority,
     extraFields: config.extraFields,
   });
-  const out = {
+  const buffers = {
     stdout: new OutputBuffer(Math.min(config.batchBytes, 1 << 20) + 65_536),
     stderr: new OutputBuffer(65_536),
   };
-  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0 };
+  // A staged batch must fit a staging pipe whole; the reader may overshoot by one line.
+  const stageLimit = stages.length > 0
+    ? Math.min(...stages.map((s) => s.capacity)) - 65_536
+    : Infinity;
+  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0, splitBatches: 0 };
   let interval = config.pollIntervalMs;
   let lastEntryAt = performance.now();
   // Stop handling: the phase after `stop` fired.
@@ -173,17 +238,47 @@ export async function runAgent(
       log(`Stopping with entries left unwritten (drain limit of ${DRAIN_LIMIT_MS} ms)`);
       break;
     }
-    const r = reader.fill(out, config.batchBytes);
+    // Read no more than the outputs can take right now (backpressure), at least one entry.
+    const room = stages.length > 0
+      ? Math.min(config.batchBytes, stageLimit)
+      : Math.min(config.batchBytes, out.stdout.space(), out.stderr.space());
+    const r = reader.fill(buffers, Math.max(room, 1));
     if (r.entries > 0) {
       stats.entries += r.entries;
-      for (const [fd, buf] of [[fds.stdout, out.stdout], [fds.stderr, out.stderr]] as const) {
-        if (buf.length === 0) continue;
-        await writeAll(fd, buf.bytes());
-        stats.bytes += buf.length;
-        stats.batches++;
-        buf.reset();
+      const o = buffers.stdout.length;
+      const e = buffers.stderr.length;
+      if (
+        out.stdoutStage !== null && out.stderrStage !== null &&
+        (out.shared ? o + e : Math.max(o, e)) <= stageLimit + 65_536
+      ) {
+        // Stage, commit (the cursor names the slot), move on: see staging.ts.
+        out.stdoutStage.stage(slot, buffers.stdout.bytes());
+        out.stderrStage.stage(slot, buffers.stderr.bytes());
+        if (r.cursor !== null) store.save(r.cursor, slot);
+        const done = await out.stdoutStage.flush(slot, drainDeadline) &&
+          await out.stderrStage.flush(slot, drainDeadline);
+        slot = slot === 0 ? 1 : 0;
+        if (!done) continue; // past the drain limit: the rest stays staged
+      } else {
+        if (out.shared) {
+          if (!await out.stdout.waitForSpace(o + e, drainDeadline)) continue;
+        } else if (
+          !await out.stdout.waitForSpace(o, drainDeadline) ||
+          !await out.stderr.waitForSpace(e, drainDeadline)
+        ) continue;
+        // The writes and the cursor's system call follow each other with nothing in
+        // between that could wait.
+        if (r.cursor !== null) store.stage(r.cursor);
+        let calls = 0;
+        if (o > 0) calls += await out.stdout.write(buffers.stdout.bytes());
+        if (e > 0) calls += await out.stderr.write(buffers.stderr.bytes());
+        store.commit();
+        if (calls > (o > 0 ? 1 : 0) + (e > 0 ? 1 : 0)) stats.splitBatches++;
       }
-      if (r.cursor !== null) store.save(r.cursor);
+      stats.bytes += o + e;
+      stats.batches++;
+      buffers.stdout.reset();
+      buffers.stderr.reset();
       interval = config.pollIntervalMs;
       lastEntryAt = performance.now();
       continue;
@@ -287,8 +382,14 @@ export async function agentMain(
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    const stats = await runAgent(config, fds, { stop: stop.signal });
-    logLine(`Stopped after forwarding ${stats.entries} entries (${stats.bytes} bytes)`);
+    // Two staging pipes per output need 4 places in the fd store.
+    const passed = listenFds(env);
+    const fdStore = await fdStoreSize(env) >= 4 ? { passed } : undefined;
+    const stats = await runAgent(config, fds, { stop: stop.signal, fdStore });
+    logLine(
+      `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +
+        `${stats.batches} batches (${stats.splitBatches} split)`,
+    );
     return 0;
   } catch (e) {
     logLine(`journalagent: ${e instanceof Error ? e.message : String(e)}`);

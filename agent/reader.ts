@@ -99,7 +99,7 @@ export class EntryReader {
   #journal: Journal;
   #entry = new EntryFields();
   #format: Formatter;
-  #withCursor: boolean;
+  #full: boolean;
   #filter: UnitFilter;
   #maxPriority: number;
   #stderrPriority: number;
@@ -114,7 +114,7 @@ export class EntryReader {
   constructor(journal: Journal, options: ReaderOptions) {
     this.#journal = journal;
     this.#format = formatterFor(options.format);
-    this.#withCursor = options.format === "json";
+    this.#full = options.format === "json";
     this.#filter = new UnitFilter(options);
     this.#maxPriority = options.maxPriority ?? 7;
     this.#stderrPriority = options.stderrPriority ?? -1;
@@ -157,7 +157,7 @@ export class EntryReader {
     while (stdout.length + stderr.length < maxBytes) {
       if (!j.next()) break;
       entries++;
-      if (!j.readEntry(entry, this.#withCursor)) continue;
+      if (!j.readEntry(entry, this.#full)) continue;
       if (filter !== null && !filter.accepts(entry)) continue;
       if (usePriority) {
         const prio = entry.priority();

@@ -43,16 +43,18 @@ async function waitWritable(fd: number): Promise<void> {
  *
  * @param fd A fd, preferably with O_NONBLOCK set.
  * @param bytes What to write.
- * @returns When every byte was accepted by the kernel.
+ * @returns The number of write(2) calls that took bytes (1 when all went in at once).
  * @throws {OsError} On any other error, e.g. EPIPE when the reader has gone.
  */
-export async function writeAll(fd: number, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+export async function writeAll(fd: number, bytes: Uint8Array<ArrayBuffer>): Promise<number> {
   const c = libc();
   let offset = 0;
+  let calls = 0;
   while (offset < bytes.length) {
     const n = Number(c.write(fd, bytes.subarray(offset), BigInt(bytes.length - offset)));
     if (n >= 0) {
       offset += n;
+      calls++;
       continue;
     }
     const e = errno();
@@ -63,4 +65,5 @@ export async function writeAll(fd: number, bytes: Uint8Array<ArrayBuffer>): Prom
     }
     throw new OsError(`Cannot write to fd ${fd}`, e);
   }
+  return calls;
 }

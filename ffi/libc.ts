@@ -81,6 +81,22 @@ const symbols = {
     result: "i32",
   },
   umount2: { parameters: ["buffer", "i32"], result: "i32" }, // const char *target, int flags
+  pwrite: {
+    // int fd, const void *buf, size_t count, off_t offset
+    parameters: ["i32", "buffer", "usize", "i64"],
+    result: "isize",
+  },
+  ioctl: {
+    // int fd, unsigned long request, void *argp (variadic in C; one pointer here)
+    parameters: ["i32", "u64", "buffer"],
+    result: "i32",
+  },
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" }, // int pipefd[2], int flags
+  splice: {
+    // int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len, unsigned flags
+    parameters: ["i32", "pointer", "i32", "pointer", "usize", "u32"],
+    result: "isize",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const LIBC_PATHS = ["libc.so.6"];

@@ -98,6 +98,12 @@ const symbols = {
     parameters: ["buffer"],
     result: "i32",
   },
+  sd_pid_notify_with_fds: {
+    // pid_t pid, int unset_environment, const char *state, const int *fds, unsigned n_fds
+    // (sd_notify(3), libsystemd 219+; journalagent pushes fds into its fd store with it)
+    parameters: ["i32", "i32", "buffer", "buffer", "u32"],
+    result: "i32",
+  },
   sd_journal_sendv: {
     // const struct iovec *iov, int n
     parameters: ["buffer", "i32"],

@@ -1,9 +1,11 @@
 /**
  * `deno task demo` (the README's first command): boots containering-systemd:debian-12
- * with the demo unit, follows the container log for a few seconds to show the forwarded
- * journal (systemd, journald, dbus, the demo unit), then stops the container.
+ * with the demo unit, follows the container log for a few seconds to show the journal
+ * that journalagent forwards (systemd, journald, dbus, the demo unit), then stops the
+ * container, whose last lines show the shutdown, and counts the lines per source.
  *
  * Usage: deno run -A scripts/demo.ts [seconds]   (default 8)
+ * Environment: JOURNALAGENT_OUTPUT (default short-iso here; the image's default is json).
  *
  * @module
  */
@@ -36,6 +38,8 @@ if (import.meta.main) {
     "/run",
     "--tmpfs",
     "/run/lock",
+    "-e",
+    `JOURNALAGENT_OUTPUT=${Deno.env.get("JOURNALAGENT_OUTPUT") ?? "short-iso"}`,
     image,
     "systemd.wants=containering-demo.service",
   ];
@@ -58,6 +62,21 @@ if (import.meta.main) {
   console.error(
     `\ndemo: docker stop took ${(performance.now() - t0).toFixed(0)} ms, exit code ` +
       new TextDecoder().decode(exit.stdout).trim(),
+  );
+  const logs = await new Deno.Command(dockerBinary(), {
+    args: ["logs", NAME],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const counts = new Map<string, number>();
+  for (const line of new TextDecoder().decode(logs.stdout).split("\n")) {
+    // short-iso: "2026-11-29T18:34:08+00:00 host identifier[pid]: message"
+    const id = /^\S+ \S+ ([^\s\[:]+)/.exec(line)?.[1];
+    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  console.error(
+    "demo: lines per source: " +
+      [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", "),
   );
   await docker(["rm", "-f", NAME]);
 }

@@ -11,7 +11,8 @@
  *                               stdout or stderr; EXTRA are extra fields
  *
  * Environment: CSD_PROBE_OPTIONS, JSON of further ReaderOptions (units, excludeUnits,
- * maxPriority, stderrPriority).
+ * maxPriority, stderrPriority); CSD_PROBE_CURSOR_FILE, where `read` writes the cursor
+ * that the last fill() with entries returned.
  *
  * @module
  */
@@ -105,14 +106,20 @@ function main(): void {
       extraFields: extra,
     });
     const out = { stdout: new OutputBuffer(), stderr: new OutputBuffer() };
+    let last: string | null = null;
     for (;;) {
       const r = reader.fill(out, 1 << 20);
+      if (r.entries > 0) last = r.cursor;
       for (const [buf, file] of [[out.stdout, Deno.stdout], [out.stderr, Deno.stderr]] as const) {
         let b = buf.bytes();
         while (b.length > 0) b = b.subarray(file.writeSync(b));
         buf.reset();
       }
       if (r.entries === 0) break;
+    }
+    // The cursor fill() returned last, for the test to compare with the last entry's.
+    if (Deno.env.get("CSD_PROBE_CURSOR_FILE")) {
+      Deno.writeTextFileSync(Deno.env.get("CSD_PROBE_CURSOR_FILE")!, last ?? "");
     }
     return;
   }

@@ -177,7 +177,7 @@ function logfmtValue(b: Uint8Array): string {
 
 const PRIORITY_NAMES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 
-const PROBE = [DENO, "run", "-A", "--no-config", "--cached-only", "/tmp/probe.js"];
+const PROBE = [DENO, "run", "-A", "--no-config", "--cached-only", "/var/lib/csd-probe.js"];
 
 /** Lines of `text` up to the one with `marker` (all of them if `marker` is absent). */
 function upTo(text: string, marker: string, what: string): string[] {
@@ -226,7 +226,8 @@ testEachImage(
     const cp = await c.exec(["true"]); // the container is up; copy the probe in
     assert.equal(cp.code, 0);
     const { docker } = await import("./harness.ts");
-    const copied = await docker(["cp", probe, `${c.name}:/tmp/probe.js`]);
+    // Not to /tmp: systemd 257+ mounts a tmpfs there, over what docker cp wrote.
+    const copied = await docker(["cp", probe, `${c.name}:/var/lib/csd-probe.js`]);
     assert.equal(copied.code, 0, copied.stderr);
 
     const tag = `t${Date.now()}`;
@@ -390,6 +391,31 @@ testEachImage(
       cursors(upTo(excluded.stdout, "\u0000", "exclude")).filter((c) => left.has(c)),
       [],
       "excluded units",
+    );
+
+    // fill() returns the cursor of the last entry it consumed, filtered out or not.
+    const lastCursor = async (options: object) => {
+      const r = await c.exec([...PROBE, "read", "json", cursor], {
+        env: {
+          CSD_PROBE_CURSOR_FILE: "/tmp/probe-cursor",
+          CSD_PROBE_OPTIONS: JSON.stringify(options),
+        },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      return {
+        lines: upTo(r.stdout, "\u0000", "all"),
+        cursor: (await c.exec(["cat", "/tmp/probe-cursor"])).stdout,
+      };
+    };
+    const none = await lastCursor({ units: ["no-such-unit.service"] });
+    assert.deepEqual(none.lines, [], "no entry is about no-such-unit.service");
+    const every = await lastCursor({});
+    const everyCursors = cursors(every.lines);
+    assert.equal(every.cursor, everyCursors.at(-1), "cursor of fill(): last entry written");
+    const at = everyCursors.indexOf(none.cursor);
+    assert.ok(
+      at >= everyCursors.indexOf(expected.at(-1)!["__CURSOR"]),
+      "cursor of fill(): last entry consumed though filtered out",
     );
 
     // Priority: at most notice (5) forwarded, warning (4) and more severe to stderr.

@@ -1,0 +1,125 @@
+/**
+ * The part of `deno task bench` that runs inside the container (bundled by
+ * scripts/bench.ts, run with the image's Deno).
+ *
+ * Usage:
+ *   bench.js write N SIZE       writes N entries of SIZE bytes over the native protocol,
+ *                               prints {"written", "seconds", "perSecond"}
+ *   bench.js measure SINK -- CMD...
+ *                               runs CMD with its stdout on /dev/null (SINK "null") or a
+ *                               pipe read by this process (SINK "pipe"); prints
+ *                               {"seconds", "maxRssKiB", "code"} (peak RSS of CMD from
+ *                               getrusage(RUSAGE_CHILDREN): run one CMD per process)
+ *   bench.js read FORMAT        reads the whole journal with EntryReader in FORMAT and
+ *                               writes it to stdout; prints {"entries", "seconds",
+ *                               "bytes", "peakRssKiB", "anonRssKiB"} to stderr
+ *
+ * @module
+ */
+import { Journal } from "../agent/journal.ts";
+import { OutputBuffer } from "../agent/output_buffer.ts";
+import { EntryReader, type OutputFormat } from "../agent/reader.ts";
+import { sendMany } from "./journal_writer.ts";
+
+/** Fields of /proc/self/status in KiB, e.g. VmHWM (peak RSS) and RssAnon. */
+export function procStatus(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of Deno.readTextFileSync("/proc/self/status").split("\n")) {
+    const m = /^(\w+):\s+(\d+) kB$/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+/** ru_maxrss of the terminated children of this process, in KiB (getrusage(2)). */
+function childrenMaxRss(): number {
+  const lib = Deno.dlopen("libc.so.6", {
+    getrusage: { parameters: ["i32", "buffer"], result: "i32" }, // int who, struct rusage *usage
+  });
+  try {
+    const usage = new BigInt64Array(18); // struct rusage: 2 timevals, then 14 longs
+    if (lib.symbols.getrusage(-1, usage) !== 0) return -1; // RUSAGE_CHILDREN
+    return Number(usage[4]); // ru_maxrss follows ru_utime and ru_stime (2 longs each)
+  } finally {
+    lib.close();
+  }
+}
+
+async function measure(sink: string, cmd: string[]): Promise<void> {
+  const t0 = performance.now();
+  const child = new Deno.Command(cmd[0]!, {
+    args: cmd.slice(1),
+    stdout: sink === "pipe" ? "piped" : "null",
+    stderr: "piped",
+  }).spawn();
+  let bytes = 0;
+  const drain = (async () => {
+    if (sink !== "pipe") return;
+    for await (const chunk of child.stdout) bytes += chunk.length;
+  })();
+  const [status, stderr] = await Promise.all([
+    child.status,
+    new Response(child.stderr).text(),
+    drain,
+  ]);
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(JSON.stringify({
+    seconds,
+    maxRssKiB: childrenMaxRss(),
+    code: status.code,
+    bytes,
+    stderr: stderr.slice(-2000),
+  }));
+}
+
+function read(format: OutputFormat): void {
+  using j = Journal.open();
+  j.seekHead();
+  const reader = new EntryReader(j, { format });
+  const out = { stdout: new OutputBuffer(1 << 20), stderr: new OutputBuffer() };
+  const t0 = performance.now();
+  let entries = 0;
+  let bytes = 0;
+  for (;;) {
+    const r = reader.fill(out, 1 << 20);
+    for (const buf of [out.stdout, out.stderr]) {
+      let b = buf.bytes();
+      bytes += b.length;
+      while (b.length > 0) b = b.subarray(Deno.stdout.writeSync(b));
+      buf.reset();
+    }
+    if (r.entries === 0) break;
+    entries += r.entries;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const st = procStatus();
+  console.error(JSON.stringify({
+    entries,
+    seconds,
+    bytes,
+    peakRssKiB: st["VmHWM"],
+    anonRssKiB: st["RssAnon"],
+  }));
+}
+
+async function main(): Promise<void> {
+  const [mode, ...args] = Deno.args;
+  if (mode === "write") {
+    const n = Number(args[0]);
+    const size = Number(args[1] ?? "100");
+    const t0 = performance.now();
+    sendMany(n, size, "csd-bench");
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(JSON.stringify({ written: n, seconds, perSecond: n / seconds }));
+  } else if (mode === "measure") {
+    const sep = args.indexOf("--");
+    await measure(args[0] ?? "null", args.slice(sep + 1));
+  } else if (mode === "read") {
+    read((args[0] ?? "json") as OutputFormat);
+  } else {
+    console.error("usage: bench.js write N SIZE | measure SINK -- CMD... | read FORMAT");
+    Deno.exit(1);
+  }
+}
+
+if (import.meta.main) await main();
