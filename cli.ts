@@ -8,10 +8,9 @@
 import { Command, CommanderError } from "commander";
 import { AGENT_OPTIONS, parseAgentConfig } from "./agent/config.ts";
 import { agentMain, reportUsageError } from "./agent/main.ts";
-import { BOOTSTRAP_ENV } from "./bootstrap/config.ts";
-import { formatDoctorTable, runDoctor } from "./bootstrap/doctor.ts";
-import { checkHealth } from "./bootstrap/health.ts";
 import { runBootstrap } from "./bootstrap/main.ts";
+import { BOOTSTRAP_ENV } from "./bootstrap/config.ts";
+import { addCheckCommands } from "./bootstrap/commands.ts";
 import { PreflightError } from "./bootstrap/preflight.ts";
 import { VERSION } from "./version.ts";
 
@@ -32,7 +31,9 @@ export async function main(argv: string[] = Deno.args): Promise<void> {
     )
     .version(VERSION, "-V, --version")
     .showHelpAfterError()
-    .exitOverride((err) => Deno.exit(err.exitCode === 0 ? 0 : 1));
+    .exitOverride((err) => Deno.exit(err.exitCode === 0 ? 0 : 1))
+    .configureHelp({ sortSubcommands: true });
+  addCheckCommands(program, { validateAgentConfig });
   program.command("bootstrap")
     .description(
       "check and prepare the container, then exec systemd as PID 1 (the entrypoint, " +
@@ -52,37 +53,11 @@ export async function main(argv: string[] = Deno.args): Promise<void> {
       try {
         await runBootstrap(args, { ...opts, validateAgentConfig });
       } catch (e) {
-        console.error(`systemd-bootstrap: ${e instanceof Error ? e.message : String(e)}`);
+        console.error(
+          `systemd-bootstrap: ${e instanceof Error ? e.message : String(e)}`,
+        );
         Deno.exit(e instanceof PreflightError ? e.exitCode : 1);
       }
-    });
-  program.command("doctor")
-    .description(
-      "print the container checks as a table (also inside a running container: " +
-        "docker exec NAME containering-systemd doctor); exit 1 if one fails",
-    )
-    .option("--degraded", 'count the system state "degraded" as healthy')
-    .action(async (opts: { degraded?: boolean }) => {
-      const rows = await runDoctor({ validateAgentConfig, acceptDegraded: opts.degraded });
-      console.log(formatDoctorTable(rows).trimEnd());
-      Deno.exit(rows.some((r) => r.status === "fail") ? 1 : 0);
-    });
-  program.command("health")
-    .description(
-      'exit 0 if systemd reports the system "running" (for HEALTHCHECK and probes), ' +
-        "else 1; prints the state",
-    )
-    .option("--degraded", 'also exit 0 when the state is "degraded" (a unit failed)')
-    .option("--timeout <ms>", "give up after this many milliseconds", "10000")
-    .action(async (opts: { degraded?: boolean; timeout: string }) => {
-      const timeoutMs = Number(opts.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        console.error(`health: invalid --timeout "${opts.timeout}": expected milliseconds`);
-        Deno.exit(1);
-      }
-      const r = await checkHealth({ acceptDegraded: opts.degraded, timeoutMs });
-      console.log(r.state);
-      Deno.exit(r.healthy ? 0 : 1);
     });
   const agent = program.command("agent")
     .description(

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { OsError } from "../ffi/libc.ts";
 import { CAP_SYS_ADMIN, capabilitySet, hasCapability } from "./capabilities.ts";
 import {
   cgroupLayout,
@@ -41,6 +42,13 @@ export class PreflightError extends Error {
 export const CGROUP_FLAGS = "--cap-add SYS_ADMIN --cgroupns=private";
 /** The flags that give systemd its /run. */
 export const RUN_FLAGS = "--tmpfs /run --tmpfs /run/lock";
+/** Podman's switch for systemd containers: tmpfs mounts, writable cgroups, stop signal. */
+export const PODMAN_FLAGS = "--systemd=always";
+
+/** The fix for `flags` under the container's manager (Podman has a switch for all). */
+function runWith(host: Host, flags: string, podmanFlags = PODMAN_FLAGS): string {
+  return host.manager === "podman" ? `run podman with ${podmanFlags}` : `run with ${flags}`;
+}
 
 /**
  * Checks that this process is PID 1 of its PID namespace.
@@ -113,6 +121,11 @@ export interface Host {
   procCgroup: string;
   /** The effective capability set, as hex (CapEff). */
   capEff: string;
+  /**
+   * The container manager, from the `container` variable of the environment (Podman
+   * sets "podman"; Docker sets none); it picks the flags a fix names.
+   */
+  manager?: string;
 }
 
 /** Reads {@link Host} from /proc. */
@@ -121,6 +134,7 @@ export function readHost(): Host {
     mountinfo: Deno.readTextFileSync("/proc/self/mountinfo"),
     procCgroup: Deno.readTextFileSync("/proc/self/cgroup"),
     capEff: capabilitySet("CapEff"),
+    manager: Deno.env.get("container"),
   };
 }
 
@@ -138,7 +152,7 @@ export function checkRun(host: Host): void {
   const what = run ? `/run is a read-only or ${run.type} mount` : "/run is not a mount";
   throw new PreflightError(
     `${what} and systemd cannot mount a tmpfs there without CAP_SYS_ADMIN`,
-    `run with ${RUN_FLAGS}`,
+    runWith(host, RUN_FLAGS),
   );
 }
 
@@ -179,7 +193,7 @@ export function planCgroups(version: number, host: Host): CgroupPlan {
     throw new PreflightError(
       `systemd ${version} needs cgroup v2, the container's /sys/fs/cgroup is ${layout}, ` +
         "and mounting a private cgroup2 needs CAP_SYS_ADMIN",
-      `run with ${CGROUP_FLAGS} (or --privileged)`,
+      runWith(host, `${CGROUP_FLAGS} (or --privileged)`, `${PODMAN_FLAGS} ${CGROUP_FLAGS}`),
     );
   }
   const named = findMount("/sys/fs/cgroup/systemd", host.mountinfo);
@@ -190,7 +204,7 @@ export function planCgroups(version: number, host: Host): CgroupPlan {
   throw new PreflightError(
     "the cgroup hierarchy /sys/fs/cgroup is read-only and CAP_SYS_ADMIN is missing " +
       "(systemd would exit with 255)",
-    `run with ${CGROUP_FLAGS} (or --privileged)`,
+    runWith(host, `${CGROUP_FLAGS} (or --privileged)`),
   );
 }
 
@@ -208,10 +222,15 @@ export function prepareCgroups(version: number, host: Host): CgroupPlan {
   try {
     mountPrivateCgroup2(plan);
   } catch (e) {
+    if (!(e instanceof OsError)) throw e;
+    // EACCES with CAP_SYS_ADMIN: a security module refused, e.g. AppArmor's docker-default
+    // profile, which denies mount(2).
+    const fix = e.code === "EACCES"
+      ? `run with ${CGROUP_FLAGS} --security-opt apparmor=unconfined`
+      : `run with ${CGROUP_FLAGS}, or on a cgroup v2 host`;
     throw new PreflightError(
-      `cannot mount a private cgroup2 for systemd ${version} ` +
-        `(${e instanceof Error ? e.message : String(e)})`,
-      `run with ${CGROUP_FLAGS}, or on a cgroup v2 host`,
+      `cannot mount a private cgroup2 for systemd ${version} (${e.message})`,
+      fix,
     );
   }
   return plan;

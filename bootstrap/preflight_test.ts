@@ -61,3 +61,18 @@ Deno.test("planCgroups() without CAP_SYS_ADMIN: v1 read-only or v2-only systemd 
   });
   assert.throws(() => planCgroups(262, { ...host, mountinfo: writable }), /needs cgroup v2/);
 });
+
+Deno.test("checkRun() and planCgroups() name podman's --systemd=always under Podman", () => {
+  const noRun = HYBRID_MOUNTINFO.split("\n").filter((l) => !l.includes(" /run ")).join("\n");
+  const host = {
+    mountinfo: noRun,
+    procCgroup: PRIVATE,
+    capEff: DOCKER_DEFAULT_CAPS,
+    manager: "podman",
+  };
+  assert.throws(() => checkRun(host), /: run podman with --systemd=always$/);
+  assert.throws(
+    () => planCgroups(262, host),
+    /: run podman with --systemd=always --cap-add SYS_ADMIN --cgroupns=private$/,
+  );
+});

@@ -36,6 +36,14 @@ const symbols = {
     parameters: ["buffer", "i32", "u32"],
     result: "i32",
   },
+  unshare: { parameters: ["i32"], result: "i32" }, // int flags
+  mount: {
+    // const char *source, const char *target, const char *filesystemtype,
+    // unsigned long mountflags, const void *data
+    parameters: ["buffer", "buffer", "buffer", "u64", "buffer"],
+    result: "i32",
+  },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" }, // const char *target, int flags
   close: { parameters: ["i32"], result: "i32" }, // int fd
   write: {
     // int fd, const void *buf, size_t count
@@ -73,14 +81,6 @@ const symbols = {
     result: "i32",
     nonblocking: true,
   },
-  unshare: { parameters: ["i32"], result: "i32" }, // int flags
-  mount: {
-    // const char *source, const char *target, const char *filesystemtype,
-    // unsigned long mountflags, const void *data
-    parameters: ["buffer", "buffer", "buffer", "u64", "buffer"],
-    result: "i32",
-  },
-  umount2: { parameters: ["buffer", "i32"], result: "i32" }, // const char *target, int flags
   pwrite: {
     // int fd, const void *buf, size_t count, off_t offset
     parameters: ["i32", "buffer", "usize", "i64"],

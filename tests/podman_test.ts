@@ -53,8 +53,19 @@ async function podman(args: string[], stdin?: Uint8Array) {
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-/** Copies the Docker image of `tag` into Podman's store. */
-async function loadImage(tag: ImageTag): Promise<string> {
+const loaded = new Map<ImageTag, Promise<string>>();
+
+/** Copies the Docker image of `tag` into Podman's store, once per test run. */
+function loadImage(tag: ImageTag): Promise<string> {
+  let p = loaded.get(tag);
+  if (!p) {
+    p = copyImage(tag);
+    loaded.set(tag, p);
+  }
+  return p;
+}
+
+async function copyImage(tag: ImageTag): Promise<string> {
   const saved = await new Deno.Command("/usr/bin/docker", {
     args: ["save", imageName(tag)],
     stdout: "piped",
@@ -123,6 +134,34 @@ for (const tag of selected()) {
       } catch (e) {
         console.error((await podman(["logs", name])).stdout.split("\n").slice(-40).join("\n"));
         throw e;
+      } finally {
+        await podman(["rm", "-f", name]);
+      }
+    },
+  });
+}
+
+for (const tag of selected()) {
+  Deno.test({
+    name: `podman without --systemd=always: one line naming it, exit 1 [debian-${tag}]`,
+    ignore: podmanBinary === undefined,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const image = await loadImage(tag);
+      const name = `csd-test-podman-bad-${tag}-${Deno.pid}`;
+      try {
+        const r = await podman([
+          "run",
+          "--name",
+          name,
+          ...PODMAN_FLAGS.filter((f) => f !== "--systemd=always"),
+          image,
+        ]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const lines = r.stderr.split("\n").filter(Boolean);
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(lines[0]!, /^systemd-bootstrap: .*: run podman with --systemd=always$/);
       } finally {
         await podman(["rm", "-f", name]);
       }
