@@ -8,50 +8,20 @@
  *
  * @module
  */
-import { type CommandResult, type Container, delay, docker } from "./harness.ts";
+import { type CommandResult, type Container, delay } from "./harness.ts";
+import { installScript } from "./_bundle.ts";
 
-const root = new URL("..", import.meta.url).pathname;
 const DENO = "/usr/lib/containering-systemd/deno";
 /** Where the writer is copied in the container. */
-export const FLOOD_JS = "/opt/flood.js"; // not /tmp: a tmpfs on Debian 13+ hides what docker cp puts there
-
-let bundled: Promise<string> | undefined;
-
-/** Bundles the writer once per test process; resolves to the bundle's path. */
-function bundleWriter(): Promise<string> {
-  bundled ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "csd-flood-" });
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform",
-        "deno",
-        "-o",
-        `${dir}/flood.js`,
-        "tests/_flood_writer.ts",
-      ],
-      cwd: root,
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
-    if (!out.success) {
-      throw new Error(`deno bundle of the flood writer failed (exit code ${out.code})`);
-    }
-    return `${dir}/flood.js`;
-  })();
-  return bundled;
-}
+export const FLOOD_JS = "/opt/flood.js";
 
 /**
  * Copies the flood writer into the container.
  *
  * @throws {Error} If bundling or `docker cp` fails.
  */
-export async function installFlood(c: Container): Promise<void> {
-  const js = await bundleWriter();
-  const r = await docker(["cp", js, `${c.name}:${FLOOD_JS}`]);
-  if (r.code !== 0) throw new Error(`docker cp of the flood writer failed: ${r.stderr}`);
+export function installFlood(c: Container): Promise<void> {
+  return installScript(c, "tests/_flood_writer.ts", FLOOD_JS);
 }
 
 /** One flood. */

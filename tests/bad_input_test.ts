@@ -22,33 +22,11 @@ import assert from "node:assert/strict";
 import { type Container, delay, docker, testEachImage } from "./harness.ts";
 import { type BadCase, badCorpus, LONG_IDENTIFIER } from "./_bad_input.ts";
 import { recordFigure } from "./_figures.ts";
+import { installScript } from "./_bundle.ts";
 
-const root = new URL("..", import.meta.url).pathname;
 const DENO = "/usr/lib/containering-systemd/deno";
 const FORMATS = ["json", "short-iso", "short-precise", "cat", "logfmt", "collector"] as const;
 const LONG_UNIT = `u${"x".repeat(240)}.service`;
-
-let bundled: Promise<string> | undefined;
-function bundle(): Promise<string> {
-  bundled ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "csd-bad-" });
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform",
-        "deno",
-        "-o",
-        `${dir}/bad.js`,
-        "tests/_bad_input.ts",
-      ],
-      cwd: root,
-    }).output();
-    if (!out.success) throw new Error("deno bundle of tests/_bad_input.ts failed");
-    return `${dir}/bad.js`;
-  })();
-  return bundled;
-}
 
 const fatal = new TextDecoder("utf-8", { fatal: true });
 
@@ -240,8 +218,7 @@ testEachImage("every format stays one valid line per entry on bad input", {
   flags: ["minimal"],
   deadlineMs: 600_000,
 }, async (c) => {
-  const js = await bundle();
-  assert.equal((await docker(["cp", js, `${c.name}:/opt/bad.js`])).code, 0);
+  await installScript(c, "tests/_bad_input.ts", "/opt/bad.js");
   const problems: string[] = [];
   for (const format of FORMATS) {
     const t0 = performance.now();

@@ -31,6 +31,7 @@ import {
   waitForwarded,
 } from "./_flood.ts";
 import { recordFigure } from "./_figures.ts";
+import { bytes } from "./_bad_input.ts";
 
 /** A batch is at most 256 KiB (--batch-bytes default); a short-iso flood line is > 60 bytes. */
 const MAX_BATCH_LINES = Math.ceil(262_144 / 60);
@@ -225,6 +226,76 @@ testEachImage("journalagent loses nothing under faults", {
   assert.deepEqual(failures, []);
 });
 
+/**
+ * The container's memory cgroup OOM-kill count, read on the host (cgroup v1 memory
+ * controller, or cgroup v2 memory.events), or -1 if neither exists.
+ */
+async function oomKills(c: Container): Promise<number> {
+  const id = (await docker(["inspect", "-f", "{{.Id}}", c.name])).stdout.trim();
+  for (
+    const [path, re] of [
+      [`/sys/fs/cgroup/memory/docker/${id}/memory.oom_control`, /^oom_kill (\d+)$/m],
+      [`/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.events`, /^oom_kill (\d+)$/m],
+    ] as const
+  ) {
+    try {
+      return Number(re.exec(await Deno.readTextFile(path))?.[1] ?? -1);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The agent OOM-killed by the kernel. A memory limit on the unit (MemoryMax=, which
+ * units/journalagent.service sets) cannot be enforced on this host: cgroups are hybrid,
+ * the v1 memory controller is not delegated into the container and the private cgroup2
+ * has no controllers. So the limit is the container's (`docker run --memory 400m`), the
+ * agent is made the OOM killer's first choice (OOMScoreAdjust=1000 in a drop-in), and
+ * a process allocating 600 MB runs during the flood: the kernel kills the agent (and
+ * then the allocator); the container cgroup's oom_kill counter proves it.
+ */
+testEachImage("journalagent loses nothing when OOM-killed", {
+  flags: ["minimal"],
+  env: { JOURNALAGENT_OUTPUT: "short-iso" },
+  dockerArgs: ["--memory", "400m"],
+}, async (c) => {
+  await installFlood(c);
+  const dropIn = await c.sh(
+    "mkdir -p /run/systemd/system/journalagent.service.d && " +
+      "printf '[Service]\\nOOMScoreAdjust=1000\\n' > /run/systemd/system/journalagent.service.d/oom.conf && " +
+      "systemctl daemon-reload && systemctl restart journalagent && " +
+      "cat /proc/$(systemctl show -p MainPID --value journalagent)/oom_score_adj",
+  );
+  assert.equal(dropIn.stdout.trim(), "1000", dropIn.stderr);
+  const oom0 = await oomKills(c);
+  const restarts0 = await nRestarts(c);
+  const t = await scenario(c, "oom-kill", load("oom"), async () => {
+    const hog = await c.exec([
+      "/usr/lib/containering-systemd/deno",
+      "eval",
+      "--no-config",
+      "const a = []; for (let i = 0; i < 30; i++) { const b = new Uint8Array(20 << 20); " +
+      "b.fill(1); a.push(b); await new Promise((r) => setTimeout(r, 50)); }",
+    ]);
+    return { hogExit: hog.code };
+  });
+  const kills = (await nRestarts(c)) - restarts0;
+  const oom = oom0 < 0 ? -1 : (await oomKills(c)) - oom0;
+  recordFigure({
+    test: "faults",
+    scenario: "oom-kill-count",
+    image: c.tag,
+    agentKills: kills,
+    oomKills: oom,
+  });
+  assert.ok(kills >= 1, "the agent was not killed");
+  if (oom0 >= 0) assert.ok(oom >= 1, "the kernel recorded no OOM kill");
+  assert.deepEqual({ lost: t.lost, unknown: t.unknown }, { lost: 0, unknown: 0 });
+  assert.ok(t.duplicated <= kills * MAX_BATCH_LINES, `duplicated ${t.duplicated}`);
+});
+
 testEachImage("docker stop mid-flood: every entry journald stored is in the log", {
   flags: ["minimal"],
   env: { JOURNALAGENT_OUTPUT: "short-iso" },
@@ -379,7 +450,7 @@ async function slowReader(tag: ImageTag): Promise<void> {
     // The attached stream got the same lines as the log.
     await c.stop();
     await pump;
-    const attached = floodSeqs(new TextDecoder().decode(concat(chunks)));
+    const attached = floodSeqs(new TextDecoder().decode(bytes(...chunks)));
     for (const s of specs) {
       assert.equal(new Set(attached.get(`flood-${s.name}`)).size, stored.get(s.name)!.length);
     }
@@ -400,14 +471,4 @@ async function waitStarted(name: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${name} did not start`);
     await delay(100);
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }
