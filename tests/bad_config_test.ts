@@ -122,7 +122,10 @@ testEachImage("the agent reports a bad setting at run time in one line and stays
   flags: ["minimal"],
 }, async (c) => {
   const problems: string[] = [];
-  for (const [name, value] of BAD_VALUES) {
+  // The run-time path is the same code on every image: all values on debian-12, every
+  // fourth elsewhere (each takes about 3 s).
+  const values = c.tag === "12" ? BAD_VALUES : BAD_VALUES.filter((_, i) => i % 4 === 0);
+  for (const [name, value] of values) {
     const before = (await stderrLines(c)).length;
     await restartWith(c, name, value);
     const want = `journalagent: invalid ${name} ${JSON.stringify(value)}`;
