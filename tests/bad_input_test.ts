@@ -205,11 +205,11 @@ async function storedCases(c: Container, tag: string): Promise<Set<string>> {
 
 /** Waits until the container's stdout since `since` has a line with `needle`. */
 async function logsSince(c: Container, since: string, needle: string): Promise<Uint8Array> {
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 45_000;
   for (;;) {
     const r = await docker(["logs", "--since", since, c.name]);
     if (r.stdout.includes(needle)) return r.stdoutBytes;
-    if (Date.now() > deadline) throw new Error(`no "${needle}" in the log within 90 s`);
+    if (Date.now() > deadline) throw new Error(`no "${needle}" in the log within 45 s`);
     await delay(500);
   }
 }
