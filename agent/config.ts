@@ -32,7 +32,7 @@ export interface AgentConfig {
   extraFields: string[];
   /** Milliseconds between looks for new entries while entries keep coming. @default 20 */
   pollIntervalMs: number;
-  /** The longest wait between looks once the journal has been quiet a while. @default 250 */
+  /** The longest wait between looks once the journal has been quiet a while. @default 100 */
   idlePollIntervalMs: number;
   /** Bytes of formatted entries written per write(2) batch, at most. @default 262144 */
   batchBytes: number;
@@ -147,7 +147,7 @@ export const AGENT_OPTIONS: readonly AgentOption[] = [
     arg: "MS",
     description:
       "the same once the journal has been quiet for a while (>= poll interval, <= 10000)",
-    defaultText: "250",
+    defaultText: "100",
   },
   {
     key: "batchBytes",
@@ -296,7 +296,7 @@ export function defaultAgentConfig(): AgentConfig {
     stderrPriority: -1,
     extraFields: [],
     pollIntervalMs: 20,
-    idlePollIntervalMs: 250,
+    idlePollIntervalMs: 100,
     batchBytes: 256 * 1024,
     cursorFile: "/run/journalagent/cursor",
     sourcePid: 1,

@@ -35,6 +35,8 @@ export interface SavedPosition {
   cursor: string;
   /** The staging slot holding the batch that ends with it (0 or 1), -1 if none. */
   slot: number;
+  /** The cursor before that batch (where to resume if the slot was lost), or null. */
+  previous: string | null;
 }
 
 /** Reads and writes the saved cursor at one path. */
@@ -76,11 +78,16 @@ export class CursorStore implements Disposable {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
-    const [first = "", second = ""] = text.split("\n", 2);
+    const [first = "", second = "", third = ""] = text.split("\n", 3);
     const cursor = first.trim();
     if (!CURSOR_SYNTAX.test(cursor) || cursor.length >= RECORD_SIZE) return null;
     const slot = /^slot=([01])$/.exec(second.trim())?.[1];
-    return { cursor, slot: slot === undefined ? -1 : Number(slot) };
+    const previous = /^previous=(.*)$/.exec(third.trim())?.[1] ?? "";
+    return {
+      cursor,
+      slot: slot === undefined ? -1 : Number(slot),
+      previous: CURSOR_SYNTAX.test(previous) ? previous : null,
+    };
   }
 
   /**
@@ -88,14 +95,22 @@ export class CursorStore implements Disposable {
    *
    * @param cursor A cursor from sd_journal_get_cursor(3).
    * @param slot The staging slot that holds the batch ending with it, or -1.
-   * @throws {TypeError} If `cursor` is not a cursor or too long for a record.
+   * @param previous The cursor before that batch, or null.
+   * @throws {TypeError} If `cursor` is not a cursor or the record would be too long.
    */
-  stage(cursor: string, slot = -1): void {
-    if (cursor.length >= RECORD_SIZE - 16 || !CURSOR_SYNTAX.test(cursor)) {
+  stage(cursor: string, slot = -1, previous: string | null = null): void {
+    if (!CURSOR_SYNTAX.test(cursor)) {
       throw new TypeError(`Not a journal cursor: ${JSON.stringify(cursor.slice(0, 80))}`);
     }
     const r = this.#staged;
-    const line = slot === 0 || slot === 1 ? `${cursor}\nslot=${slot}` : cursor;
+    let line = cursor;
+    if (slot === 0 || slot === 1) {
+      line += `\nslot=${slot}`;
+      if (previous !== null && CURSOR_SYNTAX.test(previous)) line += `\nprevious=${previous}`;
+    }
+    if (line.length >= RECORD_SIZE) {
+      throw new TypeError(`Cursor record of ${line.length} bytes is too long`);
+    }
     const { written } = this.#encoder.encodeInto(line, r);
     r.fill(NEWLINE, written);
     this.#hasStaged = true;
@@ -121,11 +136,12 @@ export class CursorStore implements Disposable {
    *
    * @param cursor A cursor from sd_journal_get_cursor(3).
    * @param slot The staging slot, or -1.
+   * @param previous The cursor before the batch, or null.
    * @throws {TypeError} If `cursor` is not a cursor.
    * @throws {OsError} If the file cannot be written.
    */
-  save(cursor: string, slot = -1): void {
-    this.stage(cursor, slot);
+  save(cursor: string, slot = -1, previous: string | null = null): void {
+    this.stage(cursor, slot, previous);
     this.commit();
   }
 

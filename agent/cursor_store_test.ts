@@ -18,8 +18,12 @@ Deno.test("CursorStore.save() creates the directory and load() returns the curso
   try {
     using store = new CursorStore(`${dir}/sub/cursor`);
     store.save(CURSOR);
-    assert.deepEqual(store.load(), { cursor: CURSOR, slot: -1 });
-    assert.deepEqual(new CursorStore(`${dir}/sub/cursor`).load(), { cursor: CURSOR, slot: -1 });
+    assert.deepEqual(store.load(), { cursor: CURSOR, slot: -1, previous: null });
+    assert.deepEqual(new CursorStore(`${dir}/sub/cursor`).load(), {
+      cursor: CURSOR,
+      slot: -1,
+      previous: null,
+    });
     assert.equal(
       Deno.readTextFileSync(`${dir}/sub/cursor`),
       CURSOR + "\n".repeat(RECORD_SIZE - CURSOR.length),
@@ -27,17 +31,25 @@ Deno.test("CursorStore.save() creates the directory and load() returns the curso
     assert.deepEqual([...Deno.readDirSync(`${dir}/sub`)].map((e) => e.name), ["cursor"]);
     // A shorter cursor replaces a longer one whole.
     store.save("s=1;i=2");
-    assert.deepEqual(store.load(), { cursor: "s=1;i=2", slot: -1 });
+    assert.deepEqual(store.load(), { cursor: "s=1;i=2", slot: -1, previous: null });
     assert.equal(Deno.statSync(`${dir}/sub/cursor`).size, RECORD_SIZE);
     store.save(CURSOR.replace("i=1a2b", "i=1a2c"), 1);
-    assert.deepEqual(store.load(), { cursor: CURSOR.replace("i=1a2b", "i=1a2c"), slot: 1 });
+    assert.deepEqual(store.load(), {
+      cursor: CURSOR.replace("i=1a2b", "i=1a2c"),
+      slot: 1,
+      previous: null,
+    });
     assert.ok(
       Deno.readTextFileSync(`${dir}/sub/cursor`).startsWith(
         `${CURSOR.replace("i=1a2b", "i=1a2c")}\nslot=1\n\n`,
       ),
     );
-    store.save(CURSOR, 0);
-    assert.deepEqual(store.load(), { cursor: CURSOR, slot: 0 });
+    store.save(CURSOR, 0, CURSOR.replace("i=1a2b", "i=1a2c"));
+    assert.deepEqual(store.load(), {
+      cursor: CURSOR,
+      slot: 0,
+      previous: CURSOR.replace("i=1a2b", "i=1a2c"),
+    });
     store.clear();
     assert.equal(store.load(), null);
     store.clear();
@@ -67,7 +79,7 @@ Deno.test("CursorStore.commit() writes only what stage() prepared", () => {
     store.stage(CURSOR);
     assert.equal(store.load(), null);
     store.commit();
-    assert.deepEqual(store.load(), { cursor: CURSOR, slot: -1 });
+    assert.deepEqual(store.load(), { cursor: CURSOR, slot: -1, previous: null });
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -68,6 +68,8 @@ export class UnitFilter {
   #decoder = new TextDecoder();
 
   /**
+   * Compiles the globs.
+   *
    * @param options The globs.
    * @throws {TypeError} If a glob is empty.
    */

@@ -113,6 +113,8 @@ export class EntryFields {
   #tableName: (Uint8Array | undefined)[] = new Array(NAME_TABLE_SIZE);
 
   /**
+   * Makes an empty entry.
+   *
    * @param initialCapacity Bytes for the field buffer. @default 65,536
    */
   constructor(initialCapacity = 65_536) {

@@ -175,29 +175,44 @@ export async function runAgent(
   // First what an earlier run committed but did not move on yet; drop what it staged
   // without committing (those entries come after the saved cursor and are read again).
   let recovered = 0;
-  for (const stage of stages) {
-    if (saved?.slot === 0 || saved?.slot === 1) {
-      recovered += stage.pending(saved.slot);
-      await stage.flush(saved.slot);
-      stage.discard(saved.slot === 0 ? 1 : 0);
-    } else {
-      stage.discard(0);
-      stage.discard(1);
+  let resumeCursor = saved?.cursor ?? null;
+  let note = "";
+  const committedSlot = saved?.slot === 0 || saved?.slot === 1 ? saved.slot : -1;
+  if (committedSlot >= 0 && stages.some((s) => !s.reused)) {
+    // The staging pipes did not come back (the fd store was emptied, e.g. by a stop and
+    // start): the last batch may not have reached the output. Repeat it rather than
+    // lose it.
+    resumeCursor = saved?.previous ?? null;
+    note = ", staging pipes lost: repeating the last batch";
+  } else {
+    for (const stage of stages) {
+      if (committedSlot === 0 || committedSlot === 1) {
+        recovered += stage.pending(committedSlot);
+        await stage.flush(committedSlot);
+        stage.discard(committedSlot === 0 ? 1 : 0);
+      } else {
+        stage.discard(0);
+        stage.discard(1);
+      }
     }
   }
-  let slot: 0 | 1 = saved?.slot === 0 ? 1 : 0;
-  const from = resume(journal, saved?.cursor ?? null);
+  let slot: 0 | 1 = committedSlot === 0 ? 1 : 0;
+  let stagedLeft = false;
+  let lastCursor = resumeCursor;
+  const from = resume(journal, resumeCursor);
   log(
     (from === "boot-start"
       ? "Forwarding the journal from the start of the boot"
       : `Resuming ${
         from === "after-cursor" ? "after" : "at the successor of"
-      } cursor ${saved?.cursor}`) +
+      } cursor ${resumeCursor}`) +
       ` (output ${config.output}; stdout ${out.stdout.describe()}` +
       (out.shared ? "" : `, stderr ${out.stderr.describe()}`) +
       `, taken with ${fds.method}; ` +
       (stages.length > 0
-        ? `staged in the fd store${recovered > 0 ? `, ${recovered} staged bytes moved on` : ""})`
+        ? `staged in the fd store${
+          recovered > 0 ? `, ${recovered} staged bytes moved on` : ""
+        }${note})`
         : "written directly)"),
   );
   const reader = new EntryReader(journal, {
@@ -254,10 +269,11 @@ export async function runAgent(
         // Stage, commit (the cursor names the slot), move on: see staging.ts.
         out.stdoutStage.stage(slot, buffers.stdout.bytes());
         out.stderrStage.stage(slot, buffers.stderr.bytes());
-        if (r.cursor !== null) store.save(r.cursor, slot);
+        if (r.cursor !== null) store.save(r.cursor, slot, lastCursor);
         const done = await out.stdoutStage.flush(slot, drainDeadline) &&
           await out.stderrStage.flush(slot, drainDeadline);
         slot = slot === 0 ? 1 : 0;
+        stagedLeft = !done;
         if (!done) continue; // past the drain limit: the rest stays staged
       } else {
         if (out.shared) {
@@ -275,6 +291,7 @@ export async function runAgent(
         store.commit();
         if (calls > (o > 0 ? 1 : 0) + (e > 0 ? 1 : 0)) stats.splitBatches++;
       }
+      if (r.cursor !== null) lastCursor = r.cursor;
       stats.bytes += o + e;
       stats.batches++;
       buffers.stdout.reset();
@@ -302,6 +319,9 @@ export async function runAgent(
     }
     await journal.wait(interval * 1000);
   }
+  // Nothing is left staged: say so, so that a start with a new fd store (after a stop and
+  // a start) does not repeat the last batch.
+  if (stages.length > 0 && !stagedLeft && lastCursor !== null) store.save(lastCursor);
   return stats;
 }
 

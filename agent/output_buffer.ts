@@ -31,6 +31,8 @@ export class OutputBuffer {
   #initialCapacity: number;
 
   /**
+   * Allocates an empty buffer.
+   *
    * @param initialCapacity Bytes to allocate up front. @default 65,536
    */
   constructor(initialCapacity = 65_536) {

@@ -106,6 +106,8 @@ export class EntryReader {
   #usePriority: boolean;
 
   /**
+   * Prepares reading from `journal` with `options`.
+   *
    * @param journal An open journal, positioned where reading starts.
    * @param options Format, filters and routing.
    * @throws {TypeError} If the format is unknown or a glob is empty.

@@ -56,10 +56,13 @@ export class StagedOutput {
   readonly #count = new Int32Array(1);
   readonly #pollfd = new Uint8Array(8);
   #devNull = -1;
+  /** Whether both staging pipes came back from the fd store (false: made anew). */
+  readonly reused: boolean;
 
-  private constructor(sink: OutputSink, pipes: [StagePipe, StagePipe]) {
+  private constructor(sink: OutputSink, pipes: [StagePipe, StagePipe], reused: boolean) {
     this.sink = sink;
     this.#pipes = pipes;
+    this.reused = reused;
     const v = new DataView(this.#pollfd.buffer);
     v.setInt32(0, sink.fd, true);
     v.setInt16(4, POLLOUT, true);
@@ -76,6 +79,7 @@ export class StagedOutput {
    */
   static open(sink: OutputSink, options: StagedOutputOptions): StagedOutput {
     const c = libc();
+    let reused = true;
     const pipes = [0, 1].map((slot): StagePipe => {
       const name = `${options.name}-${slot}`;
       const passed = options.passed.get(name);
@@ -90,10 +94,13 @@ export class StagedOutput {
         throw new OsError("Cannot create a staging pipe");
       }
       c.fcntl(ends[0]!, F_SETPIPE_SZ, STAGE_PIPE_SIZE);
-      notifyWithFds(`FDSTORE=1\nFDNAME=${name}`, [ends[0]!]);
+      // FDPOLL=0: by default PID 1 drops a stored fd on POLLHUP, which a pipe's read end
+      // reports as soon as no writer is left, i.e. when the agent dies (systemd 246+).
+      notifyWithFds(`FDSTORE=1\nFDNAME=${name}\nFDPOLL=0`, [ends[0]!]);
+      reused = false;
       return { r: ends[0]!, w: ends[1]! };
     }) as [StagePipe, StagePipe];
-    return new StagedOutput(sink, pipes);
+    return new StagedOutput(sink, pipes, reused);
   }
 
   /** The largest batch one slot takes with one write(2). */

@@ -13,7 +13,8 @@
  * @module
  */
 
-const symbols = {
+/** The symbol table: the exact C names, each parameter's C type as a comment. */
+export const LIBSYSTEMD_SYMBOLS = {
   sd_journal_open: {
     // sd_journal **ret, int flags
     parameters: ["buffer", "i32"],
@@ -112,11 +113,11 @@ const symbols = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded symbols' type. */
-export type LibsystemdSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
+export type LibsystemdSymbols = Deno.DynamicLibrary<typeof LIBSYSTEMD_SYMBOLS>["symbols"];
 
 const DEFAULT_PATHS = ["libsystemd.so.0"];
 
-let loaded: Deno.DynamicLibrary<typeof symbols> | undefined;
+let loaded: Deno.DynamicLibrary<typeof LIBSYSTEMD_SYMBOLS> | undefined;
 
 /**
  * The loaded libsystemd, opened on first use from `CSD_LIBSYSTEMD` if set, else
@@ -133,7 +134,7 @@ export function libsystemd(): LibsystemdSymbols {
   const errors: string[] = [];
   for (const path of paths) {
     try {
-      loaded = Deno.dlopen(path, symbols);
+      loaded = Deno.dlopen(path, LIBSYSTEMD_SYMBOLS);
       return loaded.symbols;
     } catch (e) {
       if (e instanceof Deno.errors.PermissionDenied) throw e;
@@ -181,6 +182,7 @@ export function errnoName(errno: number): string {
  * The message reads `<what>: <ERRNO>`, e.g. `Cannot seek to cursor "s=...": EINVAL`.
  */
 export class JournalError extends Error {
+  /** "JournalError". */
   override name = "JournalError";
   /** The errno value (positive). */
   readonly errno: number;
@@ -188,6 +190,8 @@ export class JournalError extends Error {
   readonly code: string;
 
   /**
+   * Makes the error from what failed and the errno returned.
+   *
    * @param what What failed, e.g. `Cannot open the journal`.
    * @param errno The errno value (positive).
    */

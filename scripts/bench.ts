@@ -12,7 +12,12 @@
  * (nproc, kernel) and the systemd versions.
  *
  * Usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100]
- *        [--output docs/bench.md]
+ *        [--repeat 3] [--follow-entries 1000000] [--output docs/bench.md]
+ *        deno task bench --render docs/bench/results.json   (re-render, no measuring)
+ *
+ * With --follow-entries N > 0 it also measures the image's journalagent service itself
+ * while following: latency from `logger` to the container log, idle CPU, anonymous RSS
+ * at steady state and over a flood of N entries.
  * Environment: CSD_IMAGE_REPO (image repository), CSD_BENCH_IMAGES (default images),
  * CSD_CONTAINER_PREFIX (container name prefix, default "csd-bench"), DOCKER.
  *
@@ -43,6 +48,17 @@ interface ImageResult {
   systemd: string;
   writer: { written: number; perSecond: number };
   rows: Row[];
+  flood: {
+    written: number;
+    writerPerSecond: number;
+    entries: number;
+    readerPerSecond: number;
+    lagMs: number;
+    anonRssKiB: number;
+  };
+  memory: { entries: number; seconds: number; anonKiB: number[]; peakRssKiB: number };
+  passes: number;
+  follow?: FollowResult;
 }
 
 async function run(cmd: string[], what: string): Promise<string> {
@@ -65,26 +81,35 @@ async function bundle(dir: string): Promise<string> {
   return out;
 }
 
+/** Waits until systemd in container `name` reports running (or degraded). */
+async function waitBoot(name: string, deadline: number): Promise<void> {
+  while (
+    !(await docker(["exec", name, "systemctl", "is-system-running", "--wait"])).stdout.match(
+      /running|degraded/,
+    )
+  ) {
+    if (Date.now() > deadline) throw new Error(`${name} did not boot`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Containers still running, removed on SIGINT/SIGTERM. */
+const running = new Set<string>();
+
 async function benchImage(
   tag: ImageTag,
   bundlePath: string,
-  entries: number,
-  size: number,
+  options: { entries: number; size: number; repeat: number },
 ): Promise<ImageResult> {
+  const { entries, size, repeat } = options;
   const prefix = Deno.env.get("CSD_CONTAINER_PREFIX") || "csd-bench";
   const name = `${prefix}-${tag}-${Deno.pid}`;
+  running.add(name);
   await run(["run", "-d", "--name", name, ...FLAG_SETS.minimal, imageName(tag)], "docker run");
   try {
     const exec = (cmd: string[], what: string) => run(["exec", name, ...cmd], what);
     const deadline = Date.now() + 60_000;
-    while (
-      !(await docker(["exec", name, "systemctl", "is-system-running", "--wait"])).stdout.match(
-        /running|degraded/,
-      )
-    ) {
-      if (Date.now() > deadline) throw new Error(`${name} did not boot`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitBoot(name, deadline);
     // The agent's own service would read (and forward) the same entries meanwhile.
     await docker(["exec", name, "systemctl", "stop", "journalagent.service"]);
     await run(["cp", bundlePath, `${name}:/var/lib/csd-bench.js`], "docker cp");
@@ -109,57 +134,235 @@ async function benchImage(
       await new Promise((r) => setTimeout(r, 200));
     }
 
-    const rows: Row[] = [];
-    const baseline: Row[] = [];
-    let total = 0;
     const measure = async (what: string, sink: "null" | "pipe", cmd: string[]) => {
       const m = JSON.parse(await exec([...js, "measure", sink, "--", ...cmd], what));
       if (m.code !== 0) throw new Error(`${what} failed (exit code ${m.code}): ${m.stderr}`);
       return m;
     };
-    for (const format of FORMATS) {
-      for (const sink of ["null", "pipe"] as const) {
-        const m = await measure(`reader ${format}`, sink, [...js, "read", format]);
-        const stats = JSON.parse(m.stderr.trim().split("\n").at(-1));
-        total = stats.entries;
-        rows.push({
-          what: `agent ${format}`,
-          sink,
-          entries: stats.entries,
-          seconds: stats.seconds,
-          wall: m.seconds,
-          peakRssKiB: stats.peakRssKiB,
-          anonRssKiB: stats.anonRssKiB,
-        });
-        console.error(`bench: debian-${tag}: agent ${format} > ${sink}: ${rate(rows.at(-1)!)}/s`);
+    // Every measurement `repeat` times, rounds interleaved; the fastest run counts (the
+    // machine is shared, slower runs measure the neighbours).
+    const best = new Map<string, Row>();
+    const keep = (row: Row) => {
+      const key = `${row.what} ${row.sink}`;
+      const old = best.get(key);
+      if (!old || rate(row) > rate(old)) best.set(key, row);
+    };
+    let total = 0;
+    for (let round = 1; round <= repeat; round++) {
+      for (const format of FORMATS) {
+        for (const sink of ["null", "pipe"] as const) {
+          const m = await measure(`reader ${format}`, sink, [...js, "read", format]);
+          const stats = JSON.parse(m.stderr.trim().split("\n").at(-1));
+          total = stats.entries;
+          keep({
+            what: `agent ${format}`,
+            sink,
+            entries: stats.entries,
+            seconds: stats.seconds,
+            wall: m.seconds,
+            peakRssKiB: stats.peakRssKiB,
+            anonRssKiB: stats.anonRssKiB,
+          });
+        }
       }
-    }
-    for (const format of ["json", "short-iso"]) {
-      for (const sink of ["null", "pipe"] as const) {
-        const m = await measure(`journalctl -o ${format}`, sink, [
-          "journalctl",
-          "-o",
-          format,
-          "--all",
-          "--no-pager",
-        ]);
-        baseline.push({
-          what: `journalctl -o ${format} --all`,
-          sink,
-          entries: total,
-          seconds: m.seconds,
-          wall: m.seconds,
-          peakRssKiB: m.maxRssKiB,
-        });
-        console.error(
-          `bench: debian-${tag}: journalctl -o ${format} > ${sink}: ${rate(baseline.at(-1)!)}/s`,
-        );
+      for (const format of ["json", "short-iso"]) {
+        for (const sink of ["null", "pipe"] as const) {
+          const m = await measure(`journalctl -o ${format}`, sink, [
+            "journalctl",
+            "-o",
+            format,
+            "--all",
+            "--no-pager",
+          ]);
+          keep({
+            what: `journalctl -o ${format} --all`,
+            sink,
+            entries: total,
+            seconds: m.seconds,
+            wall: m.seconds,
+            peakRssKiB: m.maxRssKiB,
+          });
+        }
       }
+      console.error(`bench: debian-${tag}: round ${round} of ${repeat} done`);
     }
-    return { tag, systemd, writer, rows: [...baseline, ...rows] };
+    const rows = [...best.values()].sort((a, b) =>
+      Number(b.what.startsWith("journalctl")) - Number(a.what.startsWith("journalctl"))
+    );
+
+    // Following while a writer floods the journal, then memory over 1,000,000 entries.
+    const flood = JSON.parse(
+      await exec([...js, "flood", String(entries), String(size), "json"], "the flood"),
+    );
+    console.error(`bench: debian-${tag}: flood ${JSON.stringify(flood)}`);
+    const passes = Math.ceil(1_000_000 / (total + entries));
+    const memory = JSON.parse(await exec([...js, "memory", String(passes), "json"], "memory"));
+    console.error(`bench: debian-${tag}: memory ${JSON.stringify(memory)}`);
+    return { tag, systemd, writer, rows, flood, memory, passes };
   } finally {
     await docker(["rm", "-f", "-v", name]);
+    running.delete(name);
   }
+}
+
+/** What the agent's own loop (the journalagent service in the image) does when following. */
+interface FollowResult {
+  latency: { count: number; p50: number; p99: number; max: number };
+  idleCpuPercent: number;
+  anonSteadyKiB: number;
+  flood: {
+    written: number;
+    writerPerSecond: number;
+    lastLineAfterMs: number;
+    anonMaxKiB: number;
+    anonAfterKiB: number;
+    restarts: number;
+  };
+}
+
+/**
+ * Measures the journalagent service of the image while it follows: latency from
+ * `logger` to the container log (Docker's receive timestamps), CPU when idle, anonymous
+ * RSS at steady state, then while `floodEntries` entries are written (`cat` format, to
+ * keep Docker's log file small) and after.
+ */
+async function followImage(
+  tag: ImageTag,
+  bundlePath: string,
+  floodEntries: number,
+): Promise<FollowResult> {
+  const prefix = Deno.env.get("CSD_CONTAINER_PREFIX") || "csd-bench";
+  const name = `${prefix}-follow-${tag}-${Deno.pid}`;
+  running.add(name);
+  await run(["run", "-d", "--name", name, ...FLAG_SETS.minimal, imageName(tag)], "docker run");
+  try {
+    const exec = (cmd: string[], what: string) => run(["exec", name, ...cmd], what);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const deadline = Date.now() + 60_000;
+    await waitBoot(name, deadline);
+    const agentPid = async () => {
+      for (;;) {
+        const pid =
+          (await exec(["systemctl", "show", "-p", "MainPID", "--value", "journalagent"], "MainPID"))
+            .trim();
+        if (pid !== "" && pid !== "0") return pid;
+        if (Date.now() > deadline) throw new Error("journalagent did not start");
+        await sleep(200);
+      }
+    };
+    const status = async (pid: string) => {
+      const text = await exec(["cat", `/proc/${pid}/status`], "status");
+      return Number(/RssAnon:\s+(\d+)/.exec(text)?.[1] ?? "0");
+    };
+    let pid = await agentPid();
+    await run(["cp", bundlePath, `${name}:/var/lib/csd-bench.js`], "docker cp");
+
+    // Latency: 200 lines by logger, 20 ms apart, each carrying its send time.
+    await exec([
+      "sh",
+      "-c",
+      'for i in $(seq 1 200); do logger -t csd-lat "csd-lat $i $(date +%s.%N)"; sleep 0.02; done',
+    ], "logger loop");
+    await sleep(1500);
+    const logs = await docker(["logs", "--timestamps", name], { timeoutMs: 60_000 });
+    const seen = new Map<number, number>();
+    for (const line of logs.stdout.split("\n")) {
+      const m = /^(\S+?)(?:\.(\d+))?Z .*csd-lat (\d+) (\d+\.\d+)/.exec(line);
+      if (!m || seen.has(Number(m[3]))) continue;
+      const received = Date.parse(`${m[1]}Z`) / 1000 + Number(`0.${m[2] ?? "0"}`);
+      seen.set(Number(m[3]), (received - Number(m[4])) * 1000);
+    }
+    const lat = [...seen.values()].sort((a, b) => a - b);
+    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+
+    // Idle: the agent's CPU time over 10 s with nothing logged.
+    await sleep(3000);
+    const ticks = async () => {
+      const f = (await exec(["cat", `/proc/${pid}/stat`], "stat")).split(") ")[1]!.split(" ");
+      return Number(f[11]) + Number(f[12]); // utime and stime, fields 14 and 15 of stat
+    };
+    const t0 = await ticks();
+    await sleep(10_000);
+    const idleCpuPercent = (await ticks() - t0) / 100 / 10 * 100; // CLK_TCK 100
+    const anonSteadyKiB = await status(pid);
+
+    // Flood: floodEntries entries over the native protocol, forwarded as `cat`.
+    await exec(["systemctl", "set-environment", "JOURNALAGENT_OUTPUT=cat"], "set-environment");
+    await exec(["systemctl", "restart", "journalagent"], "restart");
+    await sleep(500);
+    pid = await agentPid();
+    const js = [DENO, "run", "-A", "--no-config", "--cached-only", "/var/lib/csd-bench.js"];
+    let anonMaxKiB = 0;
+    let writing = true;
+    const sampler = (async () => {
+      while (writing) {
+        anonMaxKiB = Math.max(anonMaxKiB, await status(pid).catch(() => 0));
+        await sleep(1000);
+      }
+    })();
+    const writer = JSON.parse(
+      await exec([...js, "write", String(floodEntries), "100"], "the flood writer"),
+    );
+    const last = String(floodEntries - 1).padStart(10, " ");
+    const floodDeadline = Date.now() + 600_000;
+    let lastLineAfterMs = NaN;
+    for (;;) {
+      const tail = await docker(["logs", "--tail", "3", name]);
+      if (tail.stdout.includes(last)) {
+        lastLineAfterMs = performance.timeOrigin + performance.now() - writer.endedAt;
+        break;
+      }
+      if (Date.now() > floodDeadline) throw new Error("the flood did not reach the log");
+      await sleep(100);
+    }
+    writing = false;
+    await sampler;
+    const anonAfterKiB = await status(pid);
+    const restarts = Number(
+      (await exec(["systemctl", "show", "-p", "NRestarts", "--value", "journalagent"], "NRestarts"))
+        .trim(),
+    );
+    return {
+      latency: { count: lat.length, p50: pct(0.5), p99: pct(0.99), max: lat.at(-1) ?? NaN },
+      idleCpuPercent,
+      anonSteadyKiB,
+      flood: {
+        written: floodEntries,
+        writerPerSecond: writer.perSecond,
+        lastLineAfterMs,
+        anonMaxKiB: Math.max(anonMaxKiB, anonAfterKiB),
+        anonAfterKiB,
+        restarts,
+      },
+    };
+  } finally {
+    await docker(["rm", "-f", "-v", name]);
+    running.delete(name);
+  }
+}
+
+/** The Markdown lines of a follow result. */
+function followLines(f: FollowResult): string[] {
+  const fl = f.flood;
+  return [
+    "",
+    "The journalagent service of the image, following (defaults: poll 20 ms, idle poll " +
+    "100 ms after 2 s quiet):",
+    "",
+    `- Latency from \`logger\` to the container log (Docker's receive time), ${f.latency.count} lines 20 ms apart, \`json\`: p50 ${
+      f.latency.p50.toFixed(0)
+    } ms, p99 ${f.latency.p99.toFixed(0)} ms, max ${f.latency.max.toFixed(0)} ms.`,
+    `- Idle: ${f.idleCpuPercent.toFixed(2)} % of a core over 10 s with nothing logged; anon RSS ${
+      mib(f.anonSteadyKiB)
+    } MiB.`,
+    `- Flood of ${fl.written.toLocaleString("en-US")} entries (\`cat\`, writer ${
+      Math.round(fl.writerPerSecond).toLocaleString("en-US")
+    }/s): the last one was in the container log ${
+      (fl.lastLineAfterMs / 1000).toFixed(1)
+    } s after it was sent; anon RSS at most ${mib(fl.anonMaxKiB)} MiB (sampled every second), ${
+      mib(fl.anonAfterKiB)
+    } MiB after; restarts: ${fl.restarts}.`,
+  ];
 }
 
 function rate(r: Row): number {
@@ -183,6 +386,27 @@ export function table(result: ImageResult): string {
       } |`,
     );
   }
+  const f = result.flood;
+  const m = result.memory;
+  lines.push(
+    "",
+    `Following (\`json\`) while the native-protocol writer floods the journal with ${
+      f.written.toLocaleString("en-US")
+    } entries: writer ${Math.round(f.writerPerSecond).toLocaleString("en-US")}/s, reader ${
+      Math.round(f.readerPerSecond).toLocaleString("en-US")
+    }/s; the reader had the last entry ${f.lagMs.toFixed(0)} ms after it was sent; anon RSS ${
+      mib(f.anonRssKiB)
+    } MiB.`,
+    "",
+    `Memory: ${
+      m.entries.toLocaleString("en-US")
+    } entries read (\`json\`, the whole journal ${result.passes} times over, ${
+      Math.round(m.entries / m.seconds).toLocaleString("en-US")
+    }/s); anon RSS after the first pass ${mib(m.anonKiB[0])} MiB, after the last ${
+      mib(m.anonKiB.at(-1))
+    } MiB (largest ${mib(Math.max(...m.anonKiB))} MiB).`,
+    ...(result.follow ? followLines(result.follow) : []),
+  );
   return lines.join("\n");
 }
 
@@ -197,6 +421,117 @@ async function hostInfo(): Promise<string> {
   return `nproc ${await sh(["nproc"])}, ${cpu}, kernel ${await sh(["uname", "-r"])}`;
 }
 
+/** Everything one run measured (saved to docs/bench/results.json). */
+interface BenchReport {
+  date: string;
+  machine: string;
+  loadBefore: string;
+  loadAfter: string;
+  entries: number;
+  size: number;
+  repeat: number;
+  results: ImageResult[];
+}
+
+const fmtRate = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** The issue's targets against one image's figures, as Markdown lines. */
+function targets(r: ImageResult): string[] {
+  const row = (what: string) => r.rows.find((x) => x.what === what && x.sink === "null");
+  const json = row("agent json");
+  const iso = row("agent short-iso");
+  const base = row("journalctl -o json --all");
+  const ok = (b: boolean) => b ? "met" : "**not met**";
+  const lines = [
+    "| target | measured | |",
+    "| --- | --- | --- |",
+    `| catch-up \`json\` >= 150,000/s | ${
+      json ? fmtRate(rate(json)) : "-"
+    }/s (journalctl -o json: ${base ? fmtRate(rate(base)) : "-"}/s) | ${
+      ok(!!json && rate(json) >= 150_000)
+    } |`,
+    `| catch-up \`short-iso\` >= 200,000/s | ${iso ? fmtRate(rate(iso)) : "-"}/s | ${
+      ok(!!iso && rate(iso) >= 200_000)
+    } |`,
+    `| keeps up with a native-protocol flood | reader ${
+      fmtRate(r.flood.readerPerSecond)
+    }/s, writer ${fmtRate(r.flood.writerPerSecond)}/s, last entry read ${
+      r.flood.lagMs.toFixed(0)
+    } ms after it was sent | ${ok(r.flood.lagMs < 1000)} |`,
+  ];
+  const anon = Math.max(
+    ...r.memory.anonKiB,
+    r.flood.anonRssKiB,
+    ...r.rows.map((x) => x.anonRssKiB ?? 0),
+  );
+  lines.push(
+    `| anon RSS < 64 MiB (reader) | at most ${mib(anon)} MiB | ${ok(anon < 64 * 1024)} |`,
+    `| no growth over 1,000,000 entries (reader) | ${mib(r.memory.anonKiB[0])} -> ${
+      mib(r.memory.anonKiB.at(-1))
+    } MiB over ${r.memory.entries.toLocaleString("en-US")} entries | ${
+      ok(r.memory.anonKiB.at(-1)! - r.memory.anonKiB[0]! < 1024)
+    } |`,
+  );
+  const f = r.follow;
+  if (f) {
+    lines.push(
+      `| follow latency p50 < 50 ms, p99 < 150 ms | p50 ${f.latency.p50.toFixed(0)} ms, p99 ${
+        f.latency.p99.toFixed(0)
+      } ms | ${ok(f.latency.p50 < 50 && f.latency.p99 < 150)} |`,
+      `| agent anon RSS < 64 MiB, no growth over ${
+        f.flood.written.toLocaleString("en-US")
+      } entries | ${mib(f.anonSteadyKiB)} MiB steady, at most ${mib(f.flood.anonMaxKiB)}, ${
+        mib(f.flood.anonAfterKiB)
+      } after | ${ok(f.flood.anonMaxKiB < 64 * 1024)} |`,
+      `| idle: near-zero CPU | ${f.idleCpuPercent.toFixed(2)} % of a core | ${
+        ok(f.idleCpuPercent < 1)
+      } |`,
+    );
+  }
+  return lines;
+}
+
+/** `path` relative to the project root unless absolute. */
+function outputPath(path: string): string {
+  return path.startsWith("/") ? path : `${ROOT}/${path}`;
+}
+
+/** The Markdown of docs/bench.md for one run. */
+export function render(report: BenchReport): string {
+  const { entries, size, repeat, results } = report;
+  return [
+    "# Benchmark: reading the journal",
+    "",
+    "Written by `deno task bench` (scripts/bench.ts; the raw figures are in " +
+    "[bench/results.json](bench/results.json)); do not edit by hand, run it again.",
+    "",
+    `- Date: ${report.date} UTC`,
+    `- Machine: ${report.machine}; load average before ${report.loadBefore}, after ${report.loadAfter} ` +
+    `(a machine shared with other jobs: each catch-up figure is the fastest of ${repeat} runs)`,
+    `- Workload: ${entries.toLocaleString("en-US")} entries with a MESSAGE of ${size} bytes ` +
+    "(plus the trusted fields journald adds), written over the native protocol " +
+    "(sd_journal_sendv) inside a container of each image, then read from the start.",
+    "- `entries/s` and `time`: the agent's own time from the first to the last entry " +
+    "(process start excluded); for journalctl the whole run. `wall`: the whole process.",
+    "- `pipe`: the output goes into a pipe that another process drains; `/dev/null`: " +
+    "straight to /dev/null.",
+    "- Peak RSS: VmHWM of the agent, ru_maxrss of journalctl; both include the journal " +
+    "files sd-journal maps (shared page cache, reclaimable). Anon RSS: the agent's " +
+    "RssAnon at the end, its own memory (what the 64 MiB budget counts).",
+    "",
+    ...results.flatMap((r) => [
+      `## debian-${r.tag}: systemd ${r.systemd}`,
+      "",
+      ...targets(r),
+      "",
+      `Native-protocol writer: ${fmtRate(r.writer.perSecond)} entries/s.`,
+      "",
+      table(r),
+      "",
+    ]),
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -204,60 +539,70 @@ async function main(): Promise<void> {
       entries: { type: "string", default: "200000" },
       size: { type: "string", default: "100" },
       output: { type: "string", default: "docs/bench.md" },
+      repeat: { type: "string", default: "3" },
+      "follow-entries": { type: "string", default: "1000000" },
+      render: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
+  if (values.render) {
+    // Re-render docs/bench.md from saved results, without measuring.
+    const report = JSON.parse(await Deno.readTextFile(values.render)) as BenchReport;
+    await Deno.writeTextFile(outputPath(values.output), render(report));
+    return;
+  }
   const tags = values.images.split(",").map((s) => s.trim()).filter(Boolean);
   const entries = Number(values.entries);
   const size = Number(values.size);
+  const repeat = Number(values.repeat);
+  const followEntries = Number(values["follow-entries"]);
   const bad = tags.find((t) => !(IMAGE_TAGS as readonly string[]).includes(t));
-  if (values.help || bad || !(entries > 0) || !(size >= 16)) {
+  if (
+    values.help || bad || !(entries > 0) || !(size >= 20) || !(repeat >= 1) ||
+    !(followEntries >= 0)
+  ) {
     console.error(
       "usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100] " +
-        "[--output docs/bench.md]\n" +
+        "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--output docs/bench.md]\n" +
+        "       deno task bench --render docs/bench/results.json\n" +
         "environment: CSD_IMAGE_REPO, CSD_BENCH_IMAGES, CSD_CONTAINER_PREFIX, DOCKER",
     );
     Deno.exit(values.help ? 0 : 1);
   }
   const dir = await Deno.makeTempDir({ prefix: "csd-bench-" });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, async () => {
+      for (const name of running) await docker(["rm", "-f", "-v", name]);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      Deno.exit(130);
+    });
+  }
+  const loadBefore = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
   try {
     const bundlePath = await bundle(dir);
     const results: ImageResult[] = [];
     for (const tag of tags) {
-      results.push(await benchImage(tag as ImageTag, bundlePath, entries, size));
+      results.push(await benchImage(tag as ImageTag, bundlePath, { entries, size, repeat }));
+      if (followEntries > 0) {
+        results.at(-1)!.follow = await followImage(tag as ImageTag, bundlePath, followEntries);
+      }
       console.log(`\n### debian-${tag} (systemd ${results.at(-1)!.systemd})\n`);
       console.log(table(results.at(-1)!));
     }
-    const date = new Date().toISOString().slice(0, 16).replace("T", " ");
-    const doc = [
-      "# Benchmark: reading the journal",
-      "",
-      "Written by `deno task bench` (scripts/bench.ts); do not edit by hand, run it again.",
-      "",
-      `- Date: ${date} UTC`,
-      `- Machine: ${await hostInfo()}`,
-      `- Workload: ${entries.toLocaleString("en-US")} entries with a MESSAGE of ${size} bytes ` +
-      "(plus about 20 trusted fields journald adds), written over the native protocol " +
-      "(sd_journal_sendv) inside a container of each image, then read from the start.",
-      "- `entries/s` and `time`: the agent's own time from the first to the last entry " +
-      "(process start excluded); for journalctl the whole run. `wall`: the whole process.",
-      "- `pipe`: the output goes into a pipe that another process drains; `/dev/null`: " +
-      "straight to /dev/null.",
-      "- Peak RSS: VmHWM of the agent, ru_maxrss of journalctl. Anon RSS: the agent's " +
-      "RssAnon at the end (what the 64 MiB budget counts).",
-      "",
-      ...results.flatMap((r) => [
-        `## debian-${r.tag}: systemd ${r.systemd}`,
-        "",
-        `Native-protocol writer: ${Math.round(r.writer.perSecond).toLocaleString("en-US")} ` +
-        "entries/s.",
-        "",
-        table(r),
-        "",
-      ]),
-    ].join("\n");
-    const path = values.output.startsWith("/") ? values.output : `${ROOT}/${values.output}`;
-    await Deno.writeTextFile(path, doc);
+    const report: BenchReport = {
+      date: new Date().toISOString().slice(0, 16).replace("T", " "),
+      machine: await hostInfo(),
+      loadBefore,
+      loadAfter: (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" "),
+      entries,
+      size,
+      repeat,
+      results,
+    };
+    const doc = render(report);
+    await Deno.mkdir(`${ROOT}/docs/bench`, { recursive: true });
+    await Deno.writeTextFile(`${ROOT}/docs/bench/results.json`, JSON.stringify(report, null, 1));
+    await Deno.writeTextFile(outputPath(values.output), doc);
     console.error(`bench: wrote ${values.output}`);
   } finally {
     await Deno.remove(dir, { recursive: true });

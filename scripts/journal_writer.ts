@@ -40,6 +40,17 @@ export function sendEntry(fields: readonly (string | Uint8Array)[]): void {
   check(libsystemd().sd_journal_sendv(iov, bufs.length), "Cannot send a journal entry");
 }
 
+/** The text the messages of {@link sendMany} repeat after their sequence number. */
+export const FILLER = "lorem ipsum dolor sit amet consectetur adipiscing elit ";
+
+/**
+ * The first bytes of the MESSAGE of entry `i` of {@link sendMany}: the sequence number
+ * space-padded to 10 digits, then the filler from its 11th character.
+ */
+export function messageStart(i: number): string {
+  return String(i).padStart(10, " ") + FILLER.slice(10, 20);
+}
+
 /**
  * Sends `count` entries of about `size` bytes of MESSAGE quickly (one iovec reused).
  *
@@ -56,7 +67,7 @@ export function sendMany(count: number, size: number, identifier: string): void 
   const arena = new Uint8Array(Math.max(4096, msgLength + ident.length + prio.length));
   const msg = arena.subarray(0, msgLength);
   msg.set(enc.encode("MESSAGE="));
-  const filler = enc.encode("lorem ipsum dolor sit amet consectetur adipiscing elit ");
+  const filler = enc.encode(FILLER);
   for (let i = 8; i < msg.length; i++) msg[i] = filler[(i - 8) % filler.length]!;
   arena.set(ident, msgLength);
   arena.set(prio, msgLength + ident.length);

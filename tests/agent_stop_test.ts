@@ -27,6 +27,16 @@ testEachImage(
     assert.equal(stop.exitCode, 0, "exit code after docker stop");
     assert.ok(stop.ms < 2000, `docker stop took ${stop.ms.toFixed(0)} ms (limit 2000 ms)`);
     const out = (await c.logs()).stdout;
+    // How the fds were taken: pidfd_getfd where the seccomp profile allows it
+    // (--privileged), else /proc/1/fd/N; batches staged in the fd store (exactly once).
+    const method = c.flags === "privileged" ? "pidfd_getfd" : "proc";
+    assert.match(
+      out,
+      new RegExp(
+        `^Forwarding the journal from the start of the boot \\(output cat; .*, taken with ${method}; staged in the fd store\\)$`,
+        "m",
+      ),
+    );
     const lines = out.trimEnd().split("\n");
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     const execStop = at(/^stoplogger ExecStop ran$/);
