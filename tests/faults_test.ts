@@ -113,6 +113,15 @@ async function countLogLines(c: Container, re: RegExp): Promise<number> {
   return (await c.logs()).stdout.split("\n").filter((l) => re.test(l)).length;
 }
 
+/** PID 1's "Reexecuting" messages: in the journal, and in the container's log. */
+async function reexecCounts(c: Container): Promise<{ journal: number; log: number }> {
+  const j = await c.exec(["journalctl", "-b", "--no-pager", "-o", "cat", "_PID=1"]);
+  return {
+    journal: j.stdout.split("\n").filter((l) => l.startsWith("Reexecuting")).length,
+    log: await countLogLines(c, /systemd\[1\]: Reexecuting/),
+  };
+}
+
 testEachImage("journalagent loses nothing under faults", {
   flags: ["minimal"],
   env: { JOURNALAGENT_OUTPUT: "short-iso" },
@@ -160,7 +169,7 @@ testEachImage("journalagent loses nothing under faults", {
 
   // 4. daemon-reexec three times, and one agent kill between (it must re-take the fds
   //    from a re-executed PID 1).
-  const reexec0 = await countLogLines(c, /systemd\[1\]: Reexecuting/);
+  const reexec0 = await reexecCounts(c);
   const x = await scenario(c, "daemon-reexec", load("reexec"), async () => {
     for (let i = 0; i < 3; i++) {
       await delay(500);
@@ -170,8 +179,12 @@ testEachImage("journalagent loses nothing under faults", {
     }
     return { reexecs: 3, kills: 1 };
   });
-  x.reexecsSeen = (await countLogLines(c, /systemd\[1\]: Reexecuting/)) - reexec0;
-  expect("daemon-reexec", x.reexecsSeen === 3, x);
+  // PID 1 logs "Reexecuting" for each (systemd 262 was once seen to log two for three
+  // requests in a row): each one journald stored must be in the log.
+  const reexec1 = await reexecCounts(c);
+  x.reexecsStored = reexec1.journal - reexec0.journal;
+  x.reexecsSeen = reexec1.log - reexec0.log;
+  expect("daemon-reexec", x.reexecsStored >= 2 && x.reexecsSeen === x.reexecsStored, x);
   expect("daemon-reexec", x.lost === 0 && x.unknown === 0, x);
   expect("daemon-reexec", x.duplicated <= MAX_BATCH_LINES, x);
 
@@ -182,7 +195,7 @@ testEachImage("journalagent loses nothing under faults", {
   );
   const aptOk = apt.stdout.trim() === "0";
   if (aptOk) {
-    const reinstall0 = await countLogLines(c, /systemd\[1\]: Reexecuting/);
+    const reinstall0 = await reexecCounts(c);
     const p = await scenario(c, "package-reinstall", load("reinstall"), async () => {
       const t0 = performance.now();
       const i = await c.sh(
@@ -193,8 +206,10 @@ testEachImage("journalagent loses nothing under faults", {
       assert.equal(i.code, 0, `apt-get install --reinstall systemd failed: ${i.stdout}`);
       return { reinstallMs: Math.round(performance.now() - t0) };
     });
-    p.reexecsSeen = (await countLogLines(c, /systemd\[1\]: Reexecuting/)) - reinstall0;
-    expect("package-reinstall", p.reexecsSeen >= 1, p);
+    const reinstall1 = await reexecCounts(c);
+    p.reexecsStored = reinstall1.journal - reinstall0.journal;
+    p.reexecsSeen = reinstall1.log - reinstall0.log;
+    expect("package-reinstall", p.reexecsStored >= 1 && p.reexecsSeen === p.reexecsStored, p);
     expect("package-reinstall", p.lost === 0 && p.duplicated === 0 && p.unknown === 0, p);
   } else {
     // CI machines reach Debian's archive; say so loudly where they do not.
