@@ -72,7 +72,10 @@ for (const tag of selectedImages()) {
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
-      const problems = (await pool(BAD_VALUES, 3, async ([name, value]) => {
+      // The check is the same code on every image: all values on debian-12, every
+      // fourth elsewhere.
+      const values = tag === "12" ? BAD_VALUES : BAD_VALUES.filter((_, i) => i % 4 === 0);
+      const problems = (await pool(values, 3, async ([name, value]) => {
         const r = await runToExit(tag, [...MINIMAL, "-e", `${name}=${value}`], {
           timeoutMs: 30_000,
         });
