@@ -41,6 +41,8 @@ export interface OutputFds {
   stderr: number;
   /** How they were taken. */
   method: TakeMethod;
+  /** True when the container has no stdout and `stdout` is the stderr copy. */
+  stdoutMissing?: boolean;
 }
 
 /** The container's stdout or stderr cannot be taken; the message names the cause and the fix. */
@@ -141,9 +143,11 @@ function takeOne(
  *
  * @param env The environment holding SYSTEMD_STDOUT_FILENO and SYSTEMD_STDERR_FILENO.
  * @param options Which process and methods.
- * @returns The fds (close-on-exec).
- * @throws {OutputUnavailableError} If SYSTEMD_STDOUT_FILENO is not set, or no method
- *   works; the message says why and how to fix it.
+ * @returns The fds (close-on-exec). When PID 1 keeps a copy of stderr only (the runtime
+ *   gave the container no stdout), both are that copy and `stdoutMissing` is true.
+ * @throws {OutputUnavailableError} If neither SYSTEMD_STDOUT_FILENO nor
+ *   SYSTEMD_STDERR_FILENO is set, or no method works; the message says why and how to
+ *   fix it.
  */
 export function takeOutputFds(
   env: Record<string, string | undefined>,
@@ -153,6 +157,10 @@ export function takeOutputFds(
   const methods = options.methods ?? ["pidfd_getfd", "proc"];
   const stdoutNo = fdNumber(env, "SYSTEMD_STDOUT_FILENO");
   const stderrNo = fdNumber(env, "SYSTEMD_STDERR_FILENO");
+  if (stdoutNo === undefined && stderrNo !== undefined) {
+    const err = takeOne("stderr", stderrNo, pid, methods);
+    return { stdout: err.fd, stderr: err.fd, method: err.method, stdoutMissing: true };
+  }
   if (stdoutNo === undefined) {
     throw new OutputUnavailableError(
       "SYSTEMD_STDOUT_FILENO is not set, so PID 1 keeps no copy of the container's " +

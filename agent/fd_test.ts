@@ -50,6 +50,20 @@ Deno.test("takeOutputFds() uses stdout for stderr when PID 1 keeps no stderr cop
   }
 });
 
+Deno.test("takeOutputFds() uses the stderr copy for both when the container has no stdout", () => {
+  const dir = Deno.makeTempDirSync();
+  const held = openRaw(`${dir}/err`);
+  try {
+    const fds = takeOutputFds({ SYSTEMD_STDERR_FILENO: String(held) }, { pid: Deno.pid });
+    assert.equal(fds.stdout, fds.stderr);
+    assert.equal(fds.stdoutMissing, true);
+    libc().close(fds.stdout);
+  } finally {
+    libc().close(held);
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("takeOutputFds() says how to fix a missing SYSTEMD_STDOUT_FILENO", () => {
   assert.throws(() => takeOutputFds({}), (e: unknown) => {
     assert.ok(e instanceof OutputUnavailableError);

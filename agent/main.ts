@@ -325,7 +325,7 @@ export async function runAgent(
   return stats;
 }
 
-async function reportFatal(message: string, fds: OutputFds | null): Promise<void> {
+async function reportToContainer(message: string, fds: OutputFds | null): Promise<void> {
   const line = `journalagent: ${message}`;
   logLine(line);
   if (fds !== null) {
@@ -360,7 +360,7 @@ export async function reportUsageError(
   } catch (e) {
     if (!(e instanceof OutputUnavailableError)) throw e;
   }
-  await reportFatal(message.replace(/^error: /, ""), fds);
+  await reportToContainer(message.replace(/^error: /, ""), fds);
   return EXIT_CONFIG;
 }
 
@@ -390,12 +390,19 @@ export async function agentMain(
     fds = takeOutputFds(env, { pid: config?.sourcePid ?? 1 });
   } catch (e) {
     if (!(e instanceof OutputUnavailableError)) throw e;
-    await reportFatal(configError?.message ?? e.message, null);
+    await reportToContainer(configError?.message ?? e.message, null);
     return configError ? EXIT_CONFIG : EXIT_NO_OUTPUT;
   }
   if (configError !== null || config === null) {
-    await reportFatal(configError!.message, fds);
+    await reportToContainer(configError!.message, fds);
     return EXIT_CONFIG;
+  }
+  if (fds.stdoutMissing) {
+    await reportToContainer(
+      "the container has no stdout (SYSTEMD_STDOUT_FILENO is not set): forwarding every " +
+        "entry to stderr",
+      fds,
+    );
   }
   const stop = new AbortController();
   const onSignal = () => stop.abort();
