@@ -437,28 +437,49 @@ const fmtRate = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** The issue's targets against one image's figures, as Markdown lines. */
 function targets(r: ImageResult): string[] {
-  const row = (what: string) => r.rows.find((x) => x.what === what && x.sink === "null");
+  // The faster of the /dev/null and pipe runs: on a shared machine their difference is
+  // the neighbours' load, not the sink.
+  const row = (what: string) =>
+    r.rows.filter((x) => x.what === what).sort((a, b) => rate(b) - rate(a))[0];
   const json = row("agent json");
   const iso = row("agent short-iso");
   const base = row("journalctl -o json --all");
+  const baseIso = row("journalctl -o short-iso --all");
   const ok = (b: boolean) => b ? "met" : "**not met**";
   const lines = [
-    "| target | measured | |",
+    "| target (issue 4) | measured (catch-up: the faster of /dev/null and pipe) | |",
     "| --- | --- | --- |",
-    `| catch-up \`json\` >= 150,000/s | ${
-      json ? fmtRate(rate(json)) : "-"
-    }/s (journalctl -o json: ${base ? fmtRate(rate(base)) : "-"}/s) | ${
+    `| catch-up \`json\` >= 150,000/s | ${json ? fmtRate(rate(json)) : "-"}/s, ${
+      json && base ? (rate(json) / rate(base)).toFixed(1) : "-"
+    } times journalctl -o json (${base ? fmtRate(rate(base)) : "-"}/s) | ${
       ok(!!json && rate(json) >= 150_000)
     } |`,
-    `| catch-up \`short-iso\` >= 200,000/s | ${iso ? fmtRate(rate(iso)) : "-"}/s | ${
+    `| catch-up \`short-iso\` >= 200,000/s | ${iso ? fmtRate(rate(iso)) : "-"}/s, ${
+      iso && baseIso ? (rate(iso) / rate(baseIso)).toFixed(1) : "-"
+    } times journalctl -o short-iso (${baseIso ? fmtRate(rate(baseIso)) : "-"}/s) | ${
       ok(!!iso && rate(iso) >= 200_000)
     } |`,
-    `| keeps up with a native-protocol flood | reader ${
-      fmtRate(r.flood.readerPerSecond)
-    }/s, writer ${fmtRate(r.flood.writerPerSecond)}/s, last entry read ${
-      r.flood.lagMs.toFixed(0)
-    } ms after it was sent | ${ok(r.flood.lagMs < 1000)} |`,
   ];
+  const f0 = r.follow?.flood;
+  lines.push(
+    f0
+      ? `| keeps up with a native-protocol flood | journalagent: the last of ${
+        f0.written.toLocaleString("en-US")
+      } entries was in the container log ${
+        (f0.lastLineAfterMs / 1000).toFixed(1)
+      } s after it was sent (writer ${
+        fmtRate(f0.writerPerSecond)
+      }/s); the bare reader following a flood of ${
+        r.flood.written.toLocaleString("en-US")
+      }: last entry read ${r.flood.lagMs.toFixed(0)} ms after it was sent | ${
+        ok(f0.lastLineAfterMs < 1000)
+      } |`
+      : `| keeps up with a native-protocol flood | the bare reader: last entry read ${
+        r.flood.lagMs.toFixed(0)
+      } ms after it was sent (writer ${fmtRate(r.flood.writerPerSecond)}/s) | ${
+        ok(r.flood.lagMs < 1000)
+      } |`,
+  );
   const anon = Math.max(
     ...r.memory.anonKiB,
     r.flood.anonRssKiB,
@@ -489,6 +510,12 @@ function targets(r: ImageResult): string[] {
     );
   }
   return lines;
+}
+
+/** Writes `doc` to `path` and formats it with `deno fmt` (the task `check` checks it). */
+async function writeDoc(path: string, doc: string): Promise<void> {
+  await Deno.writeTextFile(path, doc);
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path], cwd: ROOT }).output();
 }
 
 /** `path` relative to the project root unless absolute. */
@@ -548,7 +575,7 @@ async function main(): Promise<void> {
   if (values.render) {
     // Re-render docs/bench.md from saved results, without measuring.
     const report = JSON.parse(await Deno.readTextFile(values.render)) as BenchReport;
-    await Deno.writeTextFile(outputPath(values.output), render(report));
+    await writeDoc(outputPath(values.output), render(report));
     return;
   }
   const tags = values.images.split(",").map((s) => s.trim()).filter(Boolean);
@@ -600,9 +627,12 @@ async function main(): Promise<void> {
       results,
     };
     const doc = render(report);
-    await Deno.mkdir(`${ROOT}/docs/bench`, { recursive: true });
-    await Deno.writeTextFile(`${ROOT}/docs/bench/results.json`, JSON.stringify(report, null, 1));
-    await Deno.writeTextFile(outputPath(values.output), doc);
+    // The raw figures beside the document: docs/bench/results.json for docs/bench.md.
+    const out = outputPath(values.output);
+    const raw = out.replace(/\.md$/, "") + "/results.json";
+    await Deno.mkdir(raw.slice(0, raw.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(raw, JSON.stringify(report, null, 1));
+    await writeDoc(outputPath(values.output), doc);
     console.error(`bench: wrote ${values.output}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
