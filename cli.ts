@@ -15,9 +15,10 @@ import { PreflightError } from "./bootstrap/preflight.ts";
 import { VERSION } from "./version.ts";
 
 /**
- * Validates the agent's `JOURNALAGENT_*` settings for `bootstrap` and `doctor`.
+ * Validates the agent's `JOURNALAGENT_*` settings for `bootstrap` and `doctor`, so that
+ * a bad value stops the container at once instead of failing journalagent.service.
  *
- * @throws {ConfigError} Naming the first invalid setting (agent/config.ts).
+ * @throws {ConfigError} For the first invalid value (agent/config.ts).
  */
 function validateAgentConfig(env: Record<string, string>): void {
   parseAgentConfig({}, env);

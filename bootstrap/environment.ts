@@ -4,7 +4,8 @@
  * systemd gives services a clean environment; `PassEnvironment=` copies named variables
  * from PID 1's own environment, which is where `docker run -e` and Kubernetes `env`
  * values land. systemd-bootstrap keeps them there and names them for the generator,
- * which writes one `PassEnvironment=` drop-in for all services (see docs/bootstrap.md).
+ * which writes a `PassEnvironment=` drop-in for each of the image's own services that
+ * runs as root (see docs/bootstrap.md).
  *
  * @module
  */

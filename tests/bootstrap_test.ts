@@ -84,11 +84,40 @@ testEachImage(
   },
 );
 
+/** Installs the image's own units `csd-env-root` and `csd-env-nobody` and starts them. */
+async function startEnvUnits(c: Container): Promise<{ root: string; nobody: string }> {
+  const units = await c.sh(`
+    printf '[Service]\\nExecStart=/bin/sleep 600\\n' >/etc/systemd/system/csd-env-root.service
+    printf '[Service]\\nExecStart=/bin/sleep 600\\nUser=nobody\\n' \\
+      >/etc/systemd/system/csd-env-nobody.service
+    systemctl daemon-reload && systemctl start csd-env-root csd-env-nobody
+    systemctl show -p MainPID --value csd-env-root csd-env-nobody`);
+  assert.equal(units.code, 0, units.stderr);
+  const [root = "", nobody = ""] = units.stdout.split("\n").filter(Boolean);
+  return { root, nobody };
+}
+
+/** The environment of process `pid` in the container, read as root. */
+async function environOf(c: Container, pid: string): Promise<string[]> {
+  const r = await c.exec(["cat", `/proc/${pid}/environ`]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split("\0");
+}
+
 testEachImage(
-  "docker run -e reaches every service, also one running as another user, and nothing else",
+  "docker run -e reaches the image's own root services, no non-root process, no file",
   { env: { APP_MODE: "from docker run -e", APP_QUOTED: `a "b" 'c' $d \\e` } },
   async (c) => {
-    const r = await c.exec([
+    const pids = await startEnvUnits(c);
+    const root = await environOf(c, pids.root);
+    assert.ok(root.includes("APP_MODE=from docker run -e"), root.join(" "));
+    assert.ok(root.includes(`APP_QUOTED=a "b" 'c' $d \\e`), root.join(" "));
+    const leaked = root.filter((l) => /^(LD_PRELOAD|CSD_|DENO_|HOSTNAME=|container=)/.test(l));
+    assert.deepEqual(leaked, []);
+    // Not to a unit with User=, not to a transient unit, not to dbus-daemon (which
+    // drops to its own user by itself), nor to any other non-root process.
+    assert.ok(!(await environOf(c, pids.nobody)).some((l) => l.startsWith("APP_MODE=")));
+    const transient = await c.exec([
       "systemd-run",
       "--wait",
       "--pipe",
@@ -97,29 +126,25 @@ testEachImage(
       "User=nobody",
       "/usr/bin/env",
     ]);
-    assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.split("\n");
-    assert.ok(lines.includes("APP_MODE=from docker run -e"), r.stdout);
-    assert.ok(lines.includes(`APP_QUOTED=a "b" 'c' $d \\e`), r.stdout);
-    const leaked = lines.filter((l) => /^(LD_PRELOAD|CSD_|DENO_|HOSTNAME=|container=)/.test(l));
-    assert.deepEqual(leaked, []);
+    assert.equal(transient.code, 0, transient.stderr);
+    assert.doesNotMatch(transient.stdout, /^APP_MODE=/m);
+    const nonRoot = await c.sh(`
+      for p in /proc/[0-9]*; do
+        grep -qa 'from docker run -e' $p/environ 2>/dev/null || continue
+        ppid=$(sed -n 's/^PPid:\\s*//p' $p/status)
+        uid=$(sed -n 's/^Uid:\\s*\\([0-9]*\\).*/\\1/p' $p/status)
+        [ "$ppid" = 0 ] && continue # docker exec: Docker gives it the variables itself
+        [ "$uid" != 0 ] && echo "\${p#/proc/} $(cat $p/comm) uid $uid"
+      done; true`);
+    assert.equal(nonRoot.stdout.trim(), "", "non-root processes with the value");
 
     // Values are in no file and not in the manager's environment, which any user may read.
-    const shown = await c.exec(["systemctl", "show-environment"]);
+    const shown = await c.exec(["systemctl", "show-environment"], { user: "nobody" });
     assert.doesNotMatch(shown.stdout, /APP_MODE/);
-    const files = await c.sh("grep -rl 'from docker run' /run/systemd /etc/systemd || true");
+    const files = await c.sh("grep -rl 'from docker run' /run /etc /var /tmp || true");
     assert.equal(files.stdout, "");
-    const other = await c.exec([
-      "systemd-run",
-      "--wait",
-      "--pipe",
-      "--quiet",
-      "-p",
-      "User=nobody",
-      "cat",
-      "/proc/1/environ",
-    ]);
-    assert.notEqual(other.code, 0, "a service as nobody cannot read PID 1's environment");
+    const pid1 = await c.exec(["cat", "/proc/1/environ"], { user: "nobody" });
+    assert.notEqual(pid1.code, 0, "nobody cannot read PID 1's environment");
   },
 );
 
@@ -127,9 +152,8 @@ testEachImage(
   "CSD_PASS_ENVIRONMENT=no keeps the container's environment from services",
   { flags: ["minimal"], env: { APP_MODE: "x", CSD_PASS_ENVIRONMENT: "no" } },
   async (c) => {
-    const r = await c.exec(["systemd-run", "--wait", "--pipe", "--quiet", "/usr/bin/env"]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout, /^APP_MODE=/m);
+    const pids = await startEnvUnits(c);
+    assert.ok(!(await environOf(c, pids.root)).some((l) => l.startsWith("APP_MODE=")));
   },
 );
 

@@ -113,16 +113,18 @@ for (const tag of selected()) {
           await delay(200);
         }
         assert.equal(state, "running");
+        // A service of the image's own, running as root, gets the variable.
         const env = await podman([
           "exec",
           name,
-          "systemd-run",
-          "--wait",
-          "-P",
-          "-q",
-          "/usr/bin/env",
+          "sh",
+          "-c",
+          `
+          printf '[Service]\\nExecStart=/bin/sleep 600\\n' >/etc/systemd/system/csd-env.service
+          systemctl daemon-reload && systemctl start csd-env
+          tr '\\0' '\\n' </proc/$(systemctl show -p MainPID --value csd-env)/environ`,
         ]);
-        assert.match(env.stdout, /^APP_MODE=from podman run -e$/m);
+        assert.match(env.stdout, /^APP_MODE=from podman run -e$/m, env.stderr);
         const doctor = await podman(["exec", name, "containering-systemd", "doctor"]);
         assert.equal(doctor.code, 0, doctor.stdout);
         const t0 = performance.now();
