@@ -175,11 +175,12 @@ testEachImage("terminal control sequences in messages reach text formats escaped
       `printf '%s \\033]0;pwned\\007 \\033[2J\\033[H \\033]52;c;eA==\\007 \\302\\233 31m \\010\\013\\014 end\\n' ${marker}`,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const logs = await c.waitForLogs((l) => l.stdout.includes(marker), 10_000);
+    // The message itself, not systemd's "Started run-...: sh -c printf ..." line.
+    const own = (l: string) => l.includes(marker) && !l.includes("printf");
+    const logs = await c.waitForLogs((l) => l.stdout.split("\n").some(own), 10_000);
     const bytes = logs.stdoutBytes;
     const text = logs.stdout;
-    // The message itself, not systemd's "Started run-...: sh -c printf ..." line.
-    const line = text.split("\n").find((l) => l.includes(marker) && !l.includes("printf"));
+    const line = text.split("\n").find(own);
     assert.ok(line !== undefined, `${format}: the message did not arrive`);
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i]!;
