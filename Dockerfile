@@ -28,7 +28,10 @@ RUN apt-get update \
       systemd systemd-sysv dbus libsystemd0 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY scripts/mask_units.sh /usr/lib/containering-systemd/mask_units.sh
-RUN sh /usr/lib/containering-systemd/mask_units.sh
+# An empty machine ID: systemd makes a new one at each boot, so that containers of one
+# image are told apart in _MACHINE_ID (installing systemd wrote a fixed one).
+RUN sh /usr/lib/containering-systemd/mask_units.sh \
+ && : > /etc/machine-id && rm -f /var/lib/dbus/machine-id
 
 # The Deno runtime (large, changes only with package.json), then the interceptor and the
 # files of the target root, and last the bundled TypeScript, which changes most often.

@@ -303,6 +303,27 @@ export function defaultAgentConfig(): AgentConfig {
   };
 }
 
+/** The prefix of the agent's environment variables. */
+const ENV_PREFIX = "JOURNALAGENT_";
+
+/**
+ * Rejects a `JOURNALAGENT_*` variable that is no setting (a misspelt one would otherwise
+ * be ignored without a word).
+ *
+ * @throws {ConfigError} Naming the variable and, where one is close, the setting meant.
+ */
+function checkNames(env: Record<string, string | undefined>): void {
+  const known = AGENT_OPTIONS.map((o) => o.env);
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith(ENV_PREFIX) || known.includes(name)) continue;
+    const near = known.find((k) => k.startsWith(name) || name.startsWith(k));
+    const e = new ConfigError(name, env[name] ?? "", "");
+    e.message = `unknown setting ${name}: ` +
+      (near ? `did you mean ${near}?` : `the settings are ${known.join(", ")}`);
+    throw e;
+  }
+}
+
 /**
  * Builds the configuration from flags and environment variables; a flag overrides the
  * variable of the same meaning. Unknown keys are ignored (commander rejects unknown
@@ -326,6 +347,7 @@ export function parseAgentConfig(
   flags: Record<string, string | string[] | undefined>,
   env: Record<string, string | undefined>,
 ): AgentConfig {
+  checkNames(env);
   const config = defaultAgentConfig() as unknown as Record<string, unknown>;
   for (const option of AGENT_OPTIONS) {
     const flagValue = flags[option.flag.slice(2)];

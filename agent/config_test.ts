@@ -163,3 +163,14 @@ Deno.test("parseAgentConfig() rejects a relative cursor file", () => {
     'invalid JOURNALAGENT_CURSOR_FILE "cursor": expected an absolute file path',
   );
 });
+
+Deno.test("parseAgentConfig() rejects an unknown JOURNALAGENT_ variable, naming the one meant", () => {
+  assert.throws(() => parseAgentConfig({}, { JOURNALAGENT_UNIT: "dbus" }), {
+    name: "ConfigError",
+    message: "unknown setting JOURNALAGENT_UNIT: did you mean JOURNALAGENT_UNITS?",
+  });
+  assert.throws(() => parseAgentConfig({}, { JOURNALAGENT_TYPO: "1" }), {
+    name: "ConfigError",
+    message: /^unknown setting JOURNALAGENT_TYPO: the settings are JOURNALAGENT_OUTPUT, /,
+  });
+});

@@ -36,6 +36,29 @@ export function parsePriority(s: string): number {
   );
 }
 
+/** The unit types of systemd.unit(5), the suffixes a unit name ends with. */
+const UNIT_SUFFIX = /\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$/;
+
+/**
+ * Completes a unit name as `journalctl -u` does (unit_name_mangle() in systemd's
+ * src/basic/unit-name.c): a name without a unit type suffix gets ".service"; a glob
+ * (with `*`, `?` or `[`) is kept as it is.
+ *
+ * @param name A unit name or glob, e.g. "dbus" or "getty@*".
+ * @returns e.g. "dbus.service", or the glob unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(mangleUnitName("dbus"), "dbus.service");
+ * assert.equal(mangleUnitName("sshd.socket"), "sshd.socket");
+ * ```
+ */
+export function mangleUnitName(name: string): string {
+  if (/[*?[]/.test(name) || UNIT_SUFFIX.test(name)) return name;
+  return `${name}.service`;
+}
+
 /** Options for {@link UnitFilter}. */
 export interface UnitFilterOptions {
   /** Forward only entries about a unit matching one of these globs. @default all */
@@ -77,7 +100,7 @@ export class UnitFilter {
     const compile = (globs: readonly string[] | undefined) => {
       if (!globs || globs.length === 0) return null;
       for (const g of globs) if (g === "") throw new TypeError("Unit glob is empty");
-      return picomatch([...globs], { dot: true });
+      return picomatch(globs.map(mangleUnitName), { dot: true });
     };
     this.#include = compile(options.units);
     this.#exclude = compile(options.excludeUnits);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { testEntry } from "./_test_entry.ts";
-import { parsePriority, UnitFilter } from "./filter.ts";
+import { mangleUnitName, parsePriority, UnitFilter } from "./filter.ts";
 
 Deno.test("parsePriority() accepts names and numbers, as journalctl -p", () => {
   assert.equal(parsePriority("emerg"), 0);
@@ -63,4 +63,20 @@ Deno.test("UnitFilter without globs is empty and accepts everything", () => {
   assert.equal(f.empty, true);
   assert.equal(accepts(f, []), true);
   assert.throws(() => new UnitFilter({ units: [""] }), TypeError);
+});
+
+Deno.test("mangleUnitName() completes a bare name with .service, as journalctl -u", () => {
+  assert.equal(mangleUnitName("systemd-journald"), "systemd-journald.service");
+  assert.equal(mangleUnitName("dbus.socket"), "dbus.socket");
+  assert.equal(mangleUnitName("user-1000.slice"), "user-1000.slice");
+  assert.equal(mangleUnitName("getty@*"), "getty@*");
+  assert.equal(mangleUnitName("app-[ab]"), "app-[ab]");
+});
+
+Deno.test("UnitFilter completes bare names: dbus includes and excludes dbus.service", () => {
+  const f = new UnitFilter({ units: ["dbus", "systemd-journald"] });
+  assert.equal(accepts(f, ["_SYSTEMD_UNIT=dbus.service"]), true);
+  assert.equal(accepts(f, ["_SYSTEMD_UNIT=systemd-journald.service"]), true);
+  const x = new UnitFilter({ excludeUnits: ["dbus"] });
+  assert.equal(accepts(x, ["_SYSTEMD_UNIT=dbus.service"]), false);
 });

@@ -65,12 +65,19 @@ export function systemdArguments(args: string[]): string[] {
   return chosen ? [...args] : ["--show-status=no", ...args];
 }
 
+/** The variables the interceptor sets in PID 1 (see interceptor/interceptor.c). */
+export const INTERCEPTOR_VARIABLES: readonly string[] = [
+  "SYSTEMD_STDOUT_FILENO",
+  "SYSTEMD_STDERR_FILENO",
+];
+
 /**
  * The environment PID 1 starts with.
  *
  * @param env The container's environment ({@link containerEnvironment}).
  * @param config What to pass and the main unit.
- * @returns `env` plus LD_PRELOAD and the {@link PID1_VARIABLES}.
+ * @returns `env` without `CSD_*` and {@link INTERCEPTOR_VARIABLES}, plus LD_PRELOAD
+ *   and the {@link PID1_VARIABLES}.
  */
 export function pid1Environment(
   env: Record<string, string>,
@@ -78,7 +85,10 @@ export function pid1Environment(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    if (!k.startsWith("CSD_")) out[k] = v;
+    // The interceptor's variables name the fds it kept in an earlier instance of PID 1;
+    // given from outside (`docker run -e`), they would make it adopt an unrelated fd.
+    if (k.startsWith("CSD_") || INTERCEPTOR_VARIABLES.includes(k)) continue;
+    out[k] = v;
   }
   out.LD_PRELOAD = INTERCEPTOR_PATH;
   out[PID1_VARIABLES.marker] = VERSION;

@@ -28,3 +28,13 @@ Deno.test("pid1Environment() adds the preload and markers, drops CSD_ input vari
   const off = pid1Environment({ APP: "1" }, { passEnvironment: false });
   assert.equal(off.CSD_PASS_ENVIRONMENT_NAMES, undefined);
 });
+
+Deno.test("pid1Environment() drops SYSTEMD_STDOUT_FILENO and SYSTEMD_STDERR_FILENO given from outside", () => {
+  const env = pid1Environment(
+    { APP: "1", SYSTEMD_STDOUT_FILENO: "5", SYSTEMD_STDERR_FILENO: "6" },
+    { passEnvironment: true },
+  );
+  assert.equal(env.SYSTEMD_STDOUT_FILENO, undefined);
+  assert.equal(env.SYSTEMD_STDERR_FILENO, undefined);
+  assert.equal(env.APP, "1");
+});

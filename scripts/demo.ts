@@ -4,14 +4,16 @@
  * that journalagent forwards (systemd, journald, dbus, the demo unit), then stops the
  * container, whose last lines show the shutdown, and counts the lines per source.
  *
- * Usage: deno run -A scripts/demo.ts [seconds]   (default 8)
+ * Usage: deno run -A scripts/demo.ts [seconds]   (default 12: the demo unit logs an
+ * err-priority line every 10 s)
  * Environment: JOURNALAGENT_OUTPUT (default short-iso here; the image's default is json).
  *
  * @module
  */
-import { dockerBinary, imageName } from "../tests/images.ts";
+import { dockerBinary, IMAGE_REPO, imageName } from "../tests/images.ts";
 
-const NAME = "containering-systemd-demo";
+/** The demo container's name: one per image repository, so demos of two repos coexist. */
+const NAME = `${IMAGE_REPO.replaceAll(/[^a-zA-Z0-9_.-]/g, "-")}-demo`;
 
 async function docker(args: string[], quiet = true): Promise<number> {
   const out = await new Deno.Command(dockerBinary(), {
@@ -23,7 +25,7 @@ async function docker(args: string[], quiet = true): Promise<number> {
 }
 
 if (import.meta.main) {
-  const seconds = Number(Deno.args[0] ?? 8);
+  const seconds = Number(Deno.args[0] ?? 12);
   const image = imageName("12");
   await docker(["rm", "-f", NAME]);
   const run = [
@@ -44,7 +46,11 @@ if (import.meta.main) {
     "systemd.wants=containering-demo.service",
   ];
   console.error(`demo: ${dockerBinary()} ${run.join(" ")}`);
-  if (await docker(run, false) !== 0) Deno.exit(1);
+  // Quiet: `docker run -d` would print the bare container ID first.
+  if (await docker(run) !== 0) {
+    console.error("demo: docker run failed; run it by hand to see why (the line above)");
+    Deno.exit(1);
+  }
   console.error(`demo: following \`docker logs -f ${NAME}\` for ${seconds} s:\n`);
   const follow = new Deno.Command(dockerBinary(), {
     args: ["logs", "-f", NAME],

@@ -16,6 +16,10 @@ fi
 if [ "$1" = test ] && ! command -v objdump >/dev/null 2>&1; then
   apt_install binutils
 fi
+# Podman, so that the Podman flag set is tested too (tests/podman_test.ts skips without it).
+if [ "$1" = test ] && ! command -v podman >/dev/null 2>&1 && is_debian_root; then
+  (apt_install podman) || warn "could not install podman: the Podman tests will be skipped"
+fi
 # 2. node_modules, when missing or older than the lock file.
 if [ ! -x node_modules/.bin/deno ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   info "installing Deno and npm packages (npm ci)"
@@ -33,7 +37,7 @@ fi
 # the Deno test runs' counts. A step that fails before its tests ran counts as a failure.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-{ "$deno" task test 2>&1; echo "$?" >"$log.rc"; } | tee "$log"
+{ rc=0; "$deno" task test 2>&1 || rc=$?; echo "$rc" >"$log.rc"; } | tee "$log"
 status=$(cat "$log.rc"); rm -f "$log.rc"
 passed=$(sed -n 's/^\(ok\|FAILED\) | \([0-9]*\) passed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(sed -n 's/^\(ok\|FAILED\) | [0-9]* passed[^|]*| \([0-9]*\) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')

@@ -1,7 +1,7 @@
 /**
  * End-to-end tests under Podman (Debian's podman 4.3, rootful), with the flag set
- * docs/runtimes.md documents. Skipped where `podman` is not installed (the CI machine
- * installs only Docker; `apt-get install podman` enables them). The images are copied
+ * docs/runtimes.md documents. Skipped where `podman` is not installed; `sh scripts/dev.sh
+ * test` installs it on Debian as root, so CI runs them. The images are copied
  * from Docker (`docker save | podman load`).
  */
 import assert from "node:assert/strict";
