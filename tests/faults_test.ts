@@ -316,6 +316,18 @@ testEachImage("docker stop mid-flood: every entry journald stored is in the log"
   env: { JOURNALAGENT_OUTPUT: "short-iso" },
 }, async (c) => {
   await installFlood(c);
+  // The image keeps the journal in /run (Storage=volatile), which dies with the
+  // container: a test-only drop-in keeps it in /var/log/journal to read it afterwards.
+  const persist = await c.sh(
+    "mkdir -p /etc/systemd/journald.conf.d /var/log/journal && " +
+      "printf '[Journal]\\nStorage=persistent\\n' > /etc/systemd/journald.conf.d/99-test.conf && " +
+      "systemctl restart systemd-journald && journalctl --flush && " +
+      "journalctl --header | grep -c '/var/log/journal/'",
+  );
+  assert.ok(
+    Number(persist.stdout.trim()) >= 1,
+    `journal not persistent: ${persist.stdout} ${persist.stderr}`,
+  );
   const specs = load("stop");
   const names = specs.map((s) => s.name);
   await startFloods(c, specs);
