@@ -225,6 +225,19 @@ export class Container implements AsyncDisposable {
   }
 
   /**
+   * Wraps a container started elsewhere (e.g. `docker run` attached, by a test that reads
+   * its stdout itself), so that the other methods work on it; {@link remove} removes it.
+   *
+   * @param name The container's name.
+   * @param tag Which image it runs.
+   * @param flags Which flag set it was started with.
+   * @param deadlineMs Kill it this long from now, whatever happens. @default 300,000
+   */
+  static adopt(name: string, tag: ImageTag, flags: FlagSet, deadlineMs = 300_000): Container {
+    return new Container(name, tag, flags, deadlineMs);
+  }
+
+  /**
    * Runs a command in the container (`docker exec`).
    *
    * @param cmd The command and its arguments.
