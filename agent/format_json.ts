@@ -38,9 +38,11 @@ const K_SEQNUM_ID = enc.encode('","__SEQNUM_ID":"');
 
 // Scratch for repeated-field detection, reused across entries.
 let firstOf = new Int32Array(64);
-const TABLE_MASK = 255;
-const tableGen = new Int32Array(TABLE_MASK + 1);
-const tableIdx = new Int32Array(TABLE_MASK + 1);
+// Grown to at least twice the entry's field count, so the probe below always ends on a
+// free slot (an entry may have thousands of fields).
+let tableMask = 255;
+let tableGen = new Int32Array(tableMask + 1);
+let tableIdx = new Int32Array(tableMask + 1);
 let generation = 0;
 
 /**
@@ -75,12 +77,19 @@ export function formatJson(entry: EntryFields, out: OutputBuffer): void {
   const bootIdx = entry.known[Known._BOOT_ID]!;
   // Repeated names: an open-addressed table of name hash -> first field index, cleared
   // by bumping a generation number instead of refilling it.
+  if (n * 2 > tableMask + 1) {
+    let size = tableMask + 1;
+    while (size < n * 2) size *= 2;
+    tableMask = size - 1;
+    tableGen = new Int32Array(size);
+    tableIdx = new Int32Array(size);
+  }
   const gen = ++generation;
   let repeats = false;
   for (let i = 0; i < n; i++) {
     firstOf[i] = i;
     const h = hashes[i]!;
-    let slot = h & TABLE_MASK;
+    let slot = h & tableMask;
     while (tableGen[slot] === gen) {
       const j = tableIdx[slot]!;
       if (hashes[j] === h && sameName(d, starts, eqs, i, j)) {
@@ -88,7 +97,7 @@ export function formatJson(entry: EntryFields, out: OutputBuffer): void {
         repeats = true;
         break;
       }
-      slot = (slot + 1) & TABLE_MASK;
+      slot = (slot + 1) & tableMask;
     }
     if (firstOf[i] === i) {
       tableGen[slot] = gen;

@@ -53,3 +53,13 @@ Deno.test("formatJson() writes binary values as byte arrays and huge ones whole"
 Deno.test("formatJson() keeps a value with = inside", () => {
   assert.equal(JSON.parse(json(["KEY=a=b"])).KEY, "a=b");
 });
+
+Deno.test("formatJson() writes an entry with 1,000 distinct fields (more than its first table holds)", () => {
+  const fields = ["MESSAGE=many", "REPEATED=a"];
+  for (let i = 0; i < 1000; i++) fields.push(`F${String(i).padStart(4, "0")}=value ${i}`);
+  fields.push("REPEATED=b");
+  const o = JSON.parse(json(fields));
+  assert.equal(o.F0999, "value 999");
+  assert.deepEqual(o.REPEATED, ["a", "b"]);
+  assert.equal(Object.keys(o).length, 4 + 2 + 1000);
+});
