@@ -166,6 +166,17 @@ export class CursorStore implements Disposable {
     this.close();
   }
 
+  /**
+   * Opens (creates) the cursor file now, so that an unusable path is found at start
+   * rather than after the first batch.
+   *
+   * @throws {OsError} If it cannot be opened for writing.
+   * @throws {Deno.errors.PermissionDenied} If its directory cannot be created.
+   */
+  open(): void {
+    if (this.#fd < 0) this.#open();
+  }
+
   #open(): void {
     const dir = this.#path.slice(0, this.#path.lastIndexOf("/")) || "/";
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });

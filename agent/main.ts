@@ -365,6 +365,46 @@ export async function reportUsageError(
 }
 
 /**
+ * Checks the paths of the configuration that only the running agent can check: the
+ * journal directory exists and the cursor file can be written.
+ *
+ * @throws {ConfigError} Naming JOURNALAGENT_DIRECTORY or JOURNALAGENT_CURSOR_FILE.
+ */
+function checkPaths(config: AgentConfig): void {
+  if (config.directory !== undefined) {
+    let isDirectory = false;
+    try {
+      isDirectory = Deno.statSync(config.directory).isDirectory;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied)) {
+        throw e;
+      }
+    }
+    if (!isDirectory) {
+      throw new ConfigError(
+        "JOURNALAGENT_DIRECTORY",
+        config.directory,
+        "an existing directory of journal files",
+      );
+    }
+  }
+  const store = new CursorStore(config.cursorFile);
+  try {
+    store.open();
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    throw new ConfigError(
+      "JOURNALAGENT_CURSOR_FILE",
+      config.cursorFile,
+      `a file the agent can write (${e.message}; outside /run/journalagent it needs ` +
+        "ReadWritePaths= in a drop-in)",
+    );
+  } finally {
+    store.close();
+  }
+}
+
+/**
  * The agent's entrypoint: validates the configuration, takes the output fds, runs until
  * SIGTERM or SIGINT.
  *
@@ -395,6 +435,13 @@ export async function agentMain(
   }
   if (configError !== null || config === null) {
     await reportToContainer(configError!.message, fds);
+    return EXIT_CONFIG;
+  }
+  try {
+    checkPaths(config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    await reportToContainer(e.message, fds);
     return EXIT_CONFIG;
   }
   if (fds.stdoutMissing) {
