@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { FLAG_SETS } from "../tests/harness.ts";
 import { dockerBinary, IMAGE_REPO, imageName } from "../tests/images.ts";
 
 /** The demo container's name: one per image repository, so demos of two repos coexist. */
@@ -33,13 +34,7 @@ if (import.meta.main) {
     "-d",
     "--name",
     NAME,
-    "--cap-add",
-    "SYS_ADMIN",
-    "--cgroupns=private",
-    "--tmpfs",
-    "/run",
-    "--tmpfs",
-    "/run/lock",
+    ...FLAG_SETS.minimal,
     "-e",
     `JOURNALAGENT_OUTPUT=${Deno.env.get("JOURNALAGENT_OUTPUT") ?? "short-iso"}`,
     image,

@@ -20,22 +20,7 @@ import { Journal } from "../agent/journal.ts";
 import { OutputBuffer } from "../agent/output_buffer.ts";
 import { EntryReader, type OutputFormat } from "../agent/reader.ts";
 import { sendEntry } from "../scripts/journal_writer.ts";
-
-const enc = new TextEncoder();
-
-/** Concatenates text and bytes into one field. */
-function field(...parts: (string | number[] | Uint8Array)[]): Uint8Array {
-  const chunks = parts.map((p) =>
-    typeof p === "string" ? enc.encode(p) : p instanceof Uint8Array ? p : Uint8Array.from(p)
-  );
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
+import { bytes as field } from "./_bad_input.ts";
 
 /** The odd entries: name, then fields (SYSLOG_IDENTIFIER and ODD_CASE are added). */
 export function oddEntries(tag: string): [string, (string | Uint8Array)[]][] {

@@ -4,19 +4,11 @@
  *
  * @module
  */
-import { delay, docker, TEST_LABEL } from "./harness.ts";
+import { delay, docker, FLAG_SETS, TEST_LABEL } from "./harness.ts";
 import { imageName, type ImageTag } from "./images.ts";
 
 /** The minimal flag set, as the README documents it. */
-export const MINIMAL = [
-  "--cap-add",
-  "SYS_ADMIN",
-  "--cgroupns=private",
-  "--tmpfs",
-  "/run",
-  "--tmpfs",
-  "/run/lock",
-];
+export const MINIMAL: readonly string[] = FLAG_SETS.minimal;
 
 let counter = 0;
 
