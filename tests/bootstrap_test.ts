@@ -3,7 +3,7 @@
  * the container's environment reaching services.
  */
 import assert from "node:assert/strict";
-import { Container, testEachImage } from "./harness.ts";
+import { Container, delay, testEachImage } from "./harness.ts";
 import { IMAGE_TAGS, type ImageTag } from "./images.ts";
 import { hasAgent, MINIMAL, runToExit } from "./bootstrap_helpers.ts";
 
@@ -25,10 +25,22 @@ function withoutGlibcSignals(lines: string): string {
   });
 }
 
-/** /proc/1/status's signal lines and /proc/1/limits of a container. */
+/**
+ * /proc/1/status's signal lines and /proc/1/limits of a container, once two readings
+ * 100 ms apart agree: systemd blocks every signal for a moment around each fork, so a
+ * single reading can catch that instead of its steady state.
+ */
 async function pid1State(c: Container): Promise<{ signals: string; limits: string }> {
-  const r = await c.sh("grep -E '^Sig(Blk|Ign|Cgt):' /proc/1/status; echo ---; cat /proc/1/limits");
-  const [signals = "", limits = ""] = r.stdout.split("---\n");
+  let last = "";
+  for (let i = 0; i < 20; i++) {
+    const r = await c.sh(
+      "grep -E '^Sig(Blk|Ign|Cgt):' /proc/1/status; echo ---; cat /proc/1/limits",
+    );
+    if (r.stdout === last) break;
+    last = r.stdout;
+    await delay(100);
+  }
+  const [signals = "", limits = ""] = last.split("---\n");
   return { signals: withoutGlibcSignals(signals), limits };
 }
 

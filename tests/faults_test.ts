@@ -71,6 +71,7 @@ async function scenario(
   name: string,
   specs: FloodSpec[],
   fault: () => Promise<Record<string, number>> = () => Promise.resolve({}),
+  options: { allStored?: boolean } = {},
 ): Promise<Tally & Record<string, number>> {
   const t0 = performance.now();
   await startFloods(c, specs);
@@ -88,7 +89,9 @@ async function scenario(
   });
   // Without a rate limit journald stores every entry: a flood that did not run fails here.
   const limited = specs.some((s) => s.properties?.some((p) => p.startsWith("LogRateLimitBurst")));
-  if (!limited) assert.equal(t.stored, sent, `${name}: journald stored ${t.stored} of ${sent}`);
+  if (!limited && (options.allStored ?? true)) {
+    assert.equal(t.stored, sent, `${name}: journald stored ${t.stored} of ${sent}`);
+  }
   return t;
 }
 
@@ -295,7 +298,9 @@ testEachImage("journalagent loses nothing when OOM-killed", {
       "b.fill(1); a.push(b); await new Promise((r) => setTimeout(r, 50)); }",
     ]);
     return { hogExit: hog.code };
-  });
+    // Under memory pressure the kernel may also kill a flood writer before it is done
+    // (seen once on 262): what journald stored is still what must arrive.
+  }, { allStored: false });
   const kills = (await nRestarts(c)) - restarts0;
   const oom = oom0 < 0 ? -1 : (await oomKills(c)) - oom0;
   recordFigure({
@@ -305,6 +310,7 @@ testEachImage("journalagent loses nothing when OOM-killed", {
     agentKills: kills,
     oomKills: oom,
   });
+  assert.ok(t.stored >= 10_000, `only ${t.stored} entries stored`);
   assert.ok(kills >= 1, "the agent was not killed");
   if (oom0 >= 0) assert.ok(oom >= 1, "the kernel recorded no OOM kill");
   assert.deepEqual({ lost: t.lost, unknown: t.unknown }, { lost: 0, unknown: 0 });
