@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { cString, libc, OsError } from "../ffi/libc.ts";
+import { cString, errno, libc, OsError } from "../ffi/libc.ts";
 import { notifyWithFds } from "./fd_store.ts";
 import type { OutputSink } from "./output_sink.ts";
 
@@ -41,11 +41,6 @@ export interface StagedOutputOptions {
   passed: Map<string, number>;
   /** The name prefix in the fd store, e.g. "stage-stdout" (slots add "-0" and "-1"). */
   name: string;
-}
-
-function errno(): number {
-  const p = libc().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32(0);
 }
 
 /** One output stream written through two staging pipes. */
