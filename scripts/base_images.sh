@@ -7,6 +7,7 @@
 # Usage: base_images.sh [--rebuild] [TAG...]   (TAG: 12, 13 or sid; default all three)
 set -eu
 . "$(dirname "$0")/lib.sh"
+docker_select || fatal "no Docker client; run scripts/ensure_docker.sh first"
 
 MIRROR=${CSD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 rebuild=0

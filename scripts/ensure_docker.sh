@@ -68,17 +68,21 @@ if [ -n "$caps" ] && [ "$(id -u)" = 0 ]; then
   mv "$DOCKERD_DIR/bin/runc-dropcaps.tmp" "$DOCKERD_DIR/bin/runc-dropcaps"
 fi
 
-if $DOCKER info >/dev/null 2>&1; then
+if docker_select && $DOCKER info >/dev/null 2>&1; then
   exit 0
+fi
+# A user's remote or rootless engine: never start a local one in its place.
+if [ -n "${DOCKER_HOST:-}" ]; then
+  fatal "DOCKER_HOST=$DOCKER_HOST does not answer (${DOCKER:-docker} info failed); start that engine, or unset DOCKER_HOST to use a local one"
 fi
 
 if ! command -v dockerd >/dev/null 2>&1; then
   is_debian_root || fatal "no Docker engine answers and this is not Debian as root; install Docker (https://docs.docker.com/engine/install/) and start it, or set DOCKER_HOST"
   apt_install docker.io jq
-  DOCKER=/usr/bin/docker
 fi
 [ "$(id -u)" = 0 ] || fatal "no Docker engine answers; start dockerd (as root) or set DOCKER_HOST"
 command -v jq >/dev/null 2>&1 || apt_install jq
+docker_select || fatal "no Docker client after installing docker.io; set DOCKER"
 
 mkdir -p "$DOCKERD_DIR/data"
 set -- --data-root "$DOCKERD_DIR/data"

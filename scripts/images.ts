@@ -4,11 +4,11 @@
  * (the task runs scripts/base_images.sh and `deno task build` first).
  *
  * Usage: deno run -A scripts/images.ts [12|13|sid ...]
- * Environment: DOCKER (client binary), CSD_IMAGE_REPO (default "containering-systemd").
+ * Environment: DOCKER (client binary), DOCKER_BUILDKIT (builder; scripts/docker_client.sh), CSD_IMAGE_REPO (default "containering-systemd").
  *
  * @module
  */
-import { dockerBinary, IMAGE_REPO, IMAGE_TAGS, imageName, type ImageTag } from "../tests/images.ts";
+import { dockerClient, IMAGE_REPO, IMAGE_TAGS, imageName, type ImageTag } from "../tests/images.ts";
 
 /**
  * Builds one image.
@@ -19,10 +19,11 @@ import { dockerBinary, IMAGE_REPO, IMAGE_TAGS, imageName, type ImageTag } from "
  */
 export async function buildImage(root: string, tag: ImageTag): Promise<void> {
   const started = performance.now();
-  const out = await new Deno.Command(dockerBinary(), {
+  const client = dockerClient();
+  const out = await new Deno.Command(client.binary, {
     args: [
       "build",
-      "--progress=plain",
+      ...(client.buildkit === "1" ? ["--progress=plain"] : []),
       "--build-arg",
       `BASE_IMAGE=debian:${tag}-slim`,
       "-t",
@@ -30,7 +31,7 @@ export async function buildImage(root: string, tag: ImageTag): Promise<void> {
       ".",
     ],
     cwd: root,
-    env: { DOCKER_BUILDKIT: "1" },
+    env: { DOCKER_BUILDKIT: client.buildkit },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -55,6 +56,8 @@ if (import.meta.main) {
       Deno.exit(1);
     }
   }
+  const { note } = dockerClient();
+  if (note) console.error(`images: note: ${note}`);
   console.error(
     `images: building ${IMAGE_REPO}:{${wanted.map((t) => `debian-${t}`).join(",")}}`,
   );

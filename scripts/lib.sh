@@ -9,12 +9,16 @@ info() { printf '%s: %s\n' "$prog" "$*" >&2; }
 # Where the project keeps the Docker engine's data and log, and other caches.
 CSD_CACHE_DIR=${CSD_CACHE_DIR:-/var/cache/containering-systemd}
 
-# The Docker client: Debian's docker.io client speaks the engine's API (1.41) exactly;
-# a newer client elsewhere on PATH may not, so prefer the packaged one.
-if [ -z "${DOCKER:-}" ]; then
-  if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
-fi
-export DOCKER
+# docker_select: sets and exports DOCKER (the client) and DOCKER_BUILDKIT (the builder)
+# as scripts/docker_client.sh picks them, the same way the TypeScript does. Call it after
+# the engine is known (ensure_docker.sh), not when this file is sourced: on a fresh
+# machine the client may be installed on the way. Returns 1 when there is no client.
+docker_select() {
+  _sel=$(sh "$(dirname "$0")/docker_client.sh" 2>/dev/null) || return 1
+  DOCKER=$(printf '%s\n' "$_sel" | sed -n 's/^DOCKER=//p')
+  DOCKER_BUILDKIT=$(printf '%s\n' "$_sel" | sed -n 's/^DOCKER_BUILDKIT=//p')
+  export DOCKER DOCKER_BUILDKIT
+}
 
 is_debian_root() {
   [ "$(id -u)" = 0 ] && [ -r /etc/debian_version ] && command -v apt-get >/dev/null 2>&1
