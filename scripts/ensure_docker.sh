@@ -79,6 +79,11 @@ fi
 if ! command -v dockerd >/dev/null 2>&1; then
   is_debian_root || fatal "no Docker engine answers and this is not Debian as root; install Docker (https://docs.docker.com/engine/install/) and start it, or set DOCKER_HOST"
   apt_install docker.io jq
+  # Debian 13 and later package the buildx plugin apart (docker.io 26 refuses BuildKit
+  # builds without it); where it exists, install it so that BuildKit is used.
+  if apt-cache show docker-buildx >/dev/null 2>&1; then
+    (apt_install docker-buildx) || warn "could not install docker-buildx: images are built with the classic builder"
+  fi
 fi
 [ "$(id -u)" = 0 ] || fatal "no Docker engine answers; start dockerd (as root) or set DOCKER_HOST"
 command -v jq >/dev/null 2>&1 || apt_install jq
