@@ -20,6 +20,14 @@ fi
 if [ "$1" = test ] && ! command -v podman >/dev/null 2>&1 && is_debian_root; then
   (apt_install podman) || warn "could not install podman: the Podman tests will be skipped"
 fi
+# Each systemd container takes 6 to 8 inotify instances of root's (systemd, journald,
+# the .path units); the kernel's default of 128 runs out at about 16 containers at once,
+# and boots then come up degraded (failed .path and .mount units). The tests run several.
+if [ "$1" = test ] && [ "$(id -u)" = 0 ] &&
+  [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
+  info "raising fs.inotify.max_user_instances to 1024 (systemd containers use 6 to 8 each)"
+  sysctl -q -w fs.inotify.max_user_instances=1024 || warn "could not raise fs.inotify.max_user_instances"
+fi
 # 2. node_modules, when missing or older than the lock file.
 if [ ! -x node_modules/.bin/deno ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   info "installing Deno and npm packages (npm ci)"
