@@ -18,6 +18,9 @@ export const SHRINK_ABOVE = 4 << 20;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { OutputBuffer } from "./output_buffer.ts";
+ *
  * const out = new OutputBuffer();
  * out.appendAscii("hello\n");
  * assert.equal(new TextDecoder().decode(out.bytes()), "hello\n");

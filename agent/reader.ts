@@ -88,6 +88,11 @@ export interface FillResult {
  *
  * @example
  * ```ts
+ * // Reads the system journal (libsystemd.so.0): the first entries, as journalctl -o short-iso.
+ * import { Journal } from "./journal.ts";
+ * import { OutputBuffer } from "./output_buffer.ts";
+ * import { EntryReader } from "./reader.ts";
+ *
  * using j = Journal.open();
  * j.seekHead();
  * const r = new EntryReader(j, { format: "short-iso" });

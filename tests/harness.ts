@@ -3,7 +3,11 @@
  * Docker CLI. Every container has a name and a label, is killed when its deadline
  * passes, has its logs printed when a test fails, and is always removed.
  *
- * ```ts
+ * ```ts ignore
+ * // Boots real containers: run it as part of the end-to-end tests only.
+ * import assert from "node:assert/strict";
+ * import { testEachImage } from "./harness.ts";
+ *
  * testEachImage("boots to running", {}, async (c) => {
  *   const r = await c.exec(["systemctl", "is-system-running"]);
  *   assert.equal(r.stdout.trim(), "running");
