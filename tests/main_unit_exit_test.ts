@@ -105,6 +105,11 @@ const MOUNTS = Object.keys(CASES).flatMap((n) => [
   `${unitDir}/${n}:/etc/systemd/system/${n}:ro`,
 ]);
 
+/** The MESSAGE of each JSON line of a container log (the agent's default output), else the line. */
+function messages(log: string): string[] {
+  return log.trim().split("\n").map((l) => /"MESSAGE":"((?:[^"\\]|\\.)*)"/.exec(l)?.[1] ?? l);
+}
+
 /** Runs `fns` with at most `limit` running at once; returns their results in order. */
 async function pooled<T>(limit: number, fns: (() => Promise<T>)[]): Promise<T[]> {
   const results: T[] = new Array(fns.length);
@@ -140,8 +145,8 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
         const r = runs[i]!;
         const c = CASES[name]!;
         return r.code === c.code ? [] : [
-          `${name} (${c.what}): exit code ${r.code}, expected ${c.code}; last log lines:\n` +
-          (r.stdout + r.stderr).trim().split("\n").slice(-15).join("\n"),
+          `${name} (${c.what}): exit code ${r.code}, expected ${c.code}; last messages:\n` +
+          messages(r.stdout + r.stderr).slice(-12).join("\n"),
         ];
       });
       assert.deepEqual(wrong, [], wrong.join("\n\n"));
