@@ -14,7 +14,7 @@ import { containerName, MINIMAL, runToExit, waitRunning } from "./bootstrap_help
 interface ExitCase {
   /** What the case shows. */
   what: string;
-  /** The unit file's text ("[Unit]" and "[Service]" sections). */
+  /** The unit file's text ("[Unit]" and "[Service]" sections); "" for no file. */
   unit: string;
   /** The container's exit code. */
   code: number;
@@ -86,6 +86,16 @@ const CASES: Record<string, ExitCase> = {
       "[Service]\nType=exec\nRestart=always\nRestartSec=100ms\nExecStart=/bin/sh -c 'exit 6'\n",
     code: 6,
   },
+  "csd-x-nobin.service": {
+    what: "ExecStart= names no file: systemd's status 203 (EXEC)",
+    unit: "[Service]\nExecStart=/nonexistent/bin\n",
+    code: 203,
+  },
+  "csd-x-missing.service": {
+    what: "no such unit: 1",
+    unit: "",
+    code: 1,
+  },
   "csd-x-long.service": {
     what: "runs until stopped (docker stop: 0)",
     unit: "[Service]\nExecStart=/bin/sleep infinity\n",
@@ -96,11 +106,11 @@ const CASES: Record<string, ExitCase> = {
 const unitDir = await Deno.makeTempDir({ prefix: "csd-exit-units-" });
 await Deno.chmod(unitDir, 0o755);
 for (const [name, c] of Object.entries(CASES)) {
-  await Deno.writeTextFile(`${unitDir}/${name}`, c.unit, { mode: 0o644 });
+  if (c.unit) await Deno.writeTextFile(`${unitDir}/${name}`, c.unit, { mode: 0o644 });
 }
 globalThis.addEventListener("unload", () => Deno.removeSync(unitDir, { recursive: true }));
 /** `docker run` flags that mount every case's unit. */
-const MOUNTS = Object.keys(CASES).flatMap((n) => [
+const MOUNTS = Object.keys(CASES).filter((n) => CASES[n]!.unit).flatMap((n) => [
   "-v",
   `${unitDir}/${n}:/etc/systemd/system/${n}:ro`,
 ]);
