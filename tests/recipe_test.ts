@@ -68,6 +68,57 @@ Deno.test({
   },
 });
 
+/** Every file of rootfs/ and units/, as the absolute path the image has it at. */
+async function projectFiles(): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, target: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await walk(`${dir}/${e.name}`, `${target}/${e.name}`);
+      else out.push(`${target}/${e.name}`);
+    }
+  };
+  await walk(`${root}rootfs`, "");
+  await walk(`${root}units`, "/etc/systemd/system");
+  return out.sort();
+}
+
+/** `sha256sum` and mode of each path in `image`, and whether the image has a machine ID. */
+async function inspectFiles(image: string, paths: string[]): Promise<string> {
+  const r = await docker([
+    "run",
+    "--rm",
+    "--entrypoint",
+    "sh",
+    image,
+    "-c",
+    'for f in "$@"; do echo "$(stat -c %a "$f") $(sha256sum <"$f" | cut -c1-64) $f"; done; ' +
+    "echo machine-id $(wc -c </etc/machine-id) bytes; ls /var/lib/dbus/machine-id 2>&1 || :",
+    "sh",
+    ...paths,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+Deno.test({
+  name: "own-image recipe carries every file of rootfs/ and units/, as the image has them",
+  ignore: !wanted,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await buildRecipe();
+    const paths = await projectFiles();
+    assert.ok(paths.includes("/usr/lib/systemd/journald.conf.d/50-containering-systemd.conf"));
+    const [own, recipe] = await Promise.all([
+      inspectFiles(imageName("12"), paths),
+      inspectFiles(RECIPE_IMAGE, paths),
+    ]);
+    assert.equal(recipe, own);
+    assert.match(own, /^machine-id 0 bytes$/m);
+    assert.match(own, /No such file or directory/);
+  },
+});
+
 Deno.test({
   name: "own-image recipe: no replay after docker stop and docker start, a machine ID each",
   ignore: !wanted || !(await hasAgent("12")),
