@@ -146,7 +146,7 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
     fn: async () => {
       const names = Object.keys(CASES).filter((n) => n !== "csd-x-long.service");
       const runs = await pooled(
-        3,
+        5,
         names.map((name) => () =>
           runToExit(tag as ImageTag, [...MINIMAL, ...MOUNTS, "-e", `CSD_MAIN_UNIT=${name}`], {
             timeoutMs: 40_000,
