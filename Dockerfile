@@ -22,25 +22,23 @@ LABEL org.opencontainers.image.title="containering-systemd" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.base.name="${BASE_IMAGE}"
 
-# systemd itself, then units that make no sense in a container are masked.
+# systemd itself.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       systemd systemd-sysv dbus libsystemd0 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
-COPY scripts/mask_units.sh /usr/lib/containering-systemd/mask_units.sh
-# An empty machine ID: systemd makes a new one at each boot, so that containers of one
-# image are told apart in _MACHINE_ID (installing systemd wrote a fixed one).
-RUN sh /usr/lib/containering-systemd/mask_units.sh \
- && : > /etc/machine-id && rm -f /var/lib/dbus/machine-id
 
-# The Deno runtime (large, changes only with package.json), then the interceptor and the
-# files of the target root, and last the bundled TypeScript, which changes most often.
+# Everything the project adds lives under /usr/lib/containering-systemd/: the Deno runtime
+# (large, changes only with package.json) first; then the tree of small files that
+# scripts/setup.sh installs into place (rootfs/, units/, the interceptor) and the setup
+# itself; last the bundled TypeScript, which changes most often. docs/recipe.md copies
+# that directory and runs the same setup.
 COPY node_modules/@deno/linux-x64-glibc/deno /usr/lib/containering-systemd/deno
-COPY --from=interceptor /src/interceptor/libjournalagent_interceptor.so /usr/lib/libjournalagent_interceptor.so
-COPY rootfs/ /
-COPY units/ /etc/systemd/system/
-RUN chmod 0644 /usr/lib/libjournalagent_interceptor.so /etc/systemd/system/*.service \
- && systemctl enable journalagent.service
+COPY --from=interceptor /src/interceptor/libjournalagent_interceptor.so /usr/lib/containering-systemd/rootfs/usr/lib/
+COPY rootfs/ /usr/lib/containering-systemd/rootfs/
+COPY units/ /usr/lib/containering-systemd/rootfs/etc/systemd/system/
+COPY scripts/setup.sh scripts/mask_units.sh /usr/lib/containering-systemd/
+RUN sh /usr/lib/containering-systemd/setup.sh
 
 COPY dist/containering-systemd.js /usr/lib/containering-systemd/containering-systemd.js
 

@@ -9,6 +9,7 @@ import { CAP_SYS_ADMIN, CAP_SYS_PTRACE, hasCapability } from "./capabilities.ts"
 import { cgroupLayout, hasPrivateCgroupNamespace } from "./cgroup.ts";
 import { parseBootstrapConfig } from "./config.ts";
 import { containerEnvironment, parseEnviron } from "./environment.ts";
+import { failedUnits } from "./failed_units.ts";
 import { checkHealth } from "./health.ts";
 import { INTERCEPTOR_PATH, PID1_VARIABLES } from "./main.ts";
 import {
@@ -215,6 +216,18 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRow[
       status: health.healthy ? "ok" : health.state === "starting" ? "info" : "warn",
       detail: health.state,
     });
+    try {
+      const failed = await failedUnits();
+      rows.push(
+        failed.length === 0 ? { check: "failed units", status: "ok", detail: "none" } : {
+          check: "failed units",
+          status: "warn",
+          detail: `${failed.join(", ")}: see journalctl -u UNIT, or the container log`,
+        },
+      );
+    } catch (e) {
+      rows.push({ check: "failed units", status: "info", detail: (e as Error).message });
+    }
     const main = pid1Env?.[PID1_VARIABLES.mainUnit];
     if (main) {
       const out = await new Deno.Command("systemctl", {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Run at image build time (Dockerfile, and the own-image recipe in the README).
+# Run at image build time by scripts/setup.sh (the Dockerfile and docs/recipe.md alike).
 # Masks units that make no sense in a container and only fail or slow the boot there.
 # Execs nothing.
 set -eu
