@@ -15,6 +15,7 @@ import { OutputBuffer } from "./output_buffer.ts";
 import { EntryReader } from "./reader.ts";
 import { fdStoreSize, listenFds } from "./fd_store.ts";
 import { OutputSink } from "./output_sink.ts";
+import { notifyReady } from "./ready.ts";
 import { StagedOutput } from "./staging.ts";
 import { writeAll } from "./write_all.ts";
 
@@ -417,6 +418,27 @@ export async function agentMain(
   flags: Record<string, string | string[] | undefined>,
   env: Record<string, string | undefined>,
 ): Promise<number> {
+  // SIGTERM is handled from the start: at a shutdown that comes while the agent starts,
+  // it then drains instead of dying. Then a shutdown waiting for this may go on.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGTERM", onSignal);
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    notifyReady(env);
+    return await startAgent(flags, env, stop.signal);
+  } finally {
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+}
+
+/** {@link agentMain} once the signals are handled; `stop` fires on SIGTERM or SIGINT. */
+async function startAgent(
+  flags: Record<string, string | string[] | undefined>,
+  env: Record<string, string | undefined>,
+  stop: AbortSignal,
+): Promise<number> {
   let config: AgentConfig | null = null;
   let configError: ConfigError | null = null;
   try {
@@ -451,15 +473,11 @@ export async function agentMain(
       fds,
     );
   }
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  Deno.addSignalListener("SIGTERM", onSignal);
-  Deno.addSignalListener("SIGINT", onSignal);
   try {
     // Two staging pipes per output need 4 places in the fd store.
     const passed = listenFds(env);
     const fdStore = await fdStoreSize(env) >= 4 ? { passed } : undefined;
-    const stats = await runAgent(config, fds, { stop: stop.signal, fdStore });
+    const stats = await runAgent(config, fds, { stop, fdStore });
     logLine(
       `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +
         `${stats.batches} batches (${stats.splitBatches} split)`,
@@ -468,8 +486,5 @@ export async function agentMain(
   } catch (e) {
     logLine(`journalagent: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
-  } finally {
-    Deno.removeSignalListener("SIGTERM", onSignal);
-    Deno.removeSignalListener("SIGINT", onSignal);
   }
 }
