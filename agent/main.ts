@@ -406,8 +406,9 @@ function checkPaths(config: AgentConfig): void {
 }
 
 /**
- * The agent's entrypoint: validates the configuration, takes the output fds, runs until
- * SIGTERM or SIGINT.
+ * The agent's entrypoint: handles SIGTERM and SIGINT, validates the configuration, takes
+ * the output fds, tells the service manager it is ready (sd_notify(3) `READY=1`, see
+ * ready.ts), runs until SIGTERM or SIGINT.
  *
  * @param flags Flag values by long name without dashes (see {@link parseAgentConfig}).
  * @param env The environment (JOURNALAGENT_*, SYSTEMD_STDOUT_FILENO, SYSTEMD_STDERR_FILENO).
@@ -419,13 +420,12 @@ export async function agentMain(
   env: Record<string, string | undefined>,
 ): Promise<number> {
   // SIGTERM is handled from the start: at a shutdown that comes while the agent starts,
-  // it then drains instead of dying. Then a shutdown waiting for this may go on.
+  // it then drains instead of dying.
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    notifyReady(env);
     return await startAgent(flags, env, stop.signal);
   } finally {
     Deno.removeSignalListener("SIGTERM", onSignal);
@@ -455,6 +455,9 @@ async function startAgent(
     await reportToContainer(configError?.message ?? e.message, null);
     return configError ? EXIT_CONFIG : EXIT_NO_OUTPUT;
   }
+  // The output is ours now: a shutdown waiting for the agent may go on (systemd-shutdown
+  // closes PID 1's copies of it, on 257 and later at once).
+  notifyReady(env);
   if (configError !== null || config === null) {
     await reportToContainer(configError!.message, fds);
     return EXIT_CONFIG;
