@@ -15,6 +15,7 @@ import { OutputBuffer } from "./output_buffer.ts";
 import { EntryReader } from "./reader.ts";
 import { fdStoreSize, listenFds } from "./fd_store.ts";
 import { OutputSink } from "./output_sink.ts";
+import { notifyReady } from "./ready.ts";
 import { StagedOutput } from "./staging.ts";
 import { writeAll } from "./write_all.ts";
 
@@ -405,8 +406,9 @@ function checkPaths(config: AgentConfig): void {
 }
 
 /**
- * The agent's entrypoint: validates the configuration, takes the output fds, runs until
- * SIGTERM or SIGINT.
+ * The agent's entrypoint: handles SIGTERM and SIGINT, validates the configuration, takes
+ * the output fds, tells the service manager it is ready (sd_notify(3) `READY=1`, see
+ * ready.ts), runs until SIGTERM or SIGINT.
  *
  * @param flags Flag values by long name without dashes (see {@link parseAgentConfig}).
  * @param env The environment (JOURNALAGENT_*, SYSTEMD_STDOUT_FILENO, SYSTEMD_STDERR_FILENO).
@@ -416,6 +418,26 @@ function checkPaths(config: AgentConfig): void {
 export async function agentMain(
   flags: Record<string, string | string[] | undefined>,
   env: Record<string, string | undefined>,
+): Promise<number> {
+  // SIGTERM is handled from the start: at a shutdown that comes while the agent starts,
+  // it then drains instead of dying.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGTERM", onSignal);
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    return await startAgent(flags, env, stop.signal);
+  } finally {
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+}
+
+/** {@link agentMain} once the signals are handled; `stop` fires on SIGTERM or SIGINT. */
+async function startAgent(
+  flags: Record<string, string | string[] | undefined>,
+  env: Record<string, string | undefined>,
+  stop: AbortSignal,
 ): Promise<number> {
   let config: AgentConfig | null = null;
   let configError: ConfigError | null = null;
@@ -433,6 +455,9 @@ export async function agentMain(
     await reportToContainer(configError?.message ?? e.message, null);
     return configError ? EXIT_CONFIG : EXIT_NO_OUTPUT;
   }
+  // The output is ours now: a shutdown waiting for the agent may go on (systemd-shutdown
+  // closes PID 1's copies of it, on 257 and later at once).
+  notifyReady(env);
   if (configError !== null || config === null) {
     await reportToContainer(configError!.message, fds);
     return EXIT_CONFIG;
@@ -451,15 +476,11 @@ export async function agentMain(
       fds,
     );
   }
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  Deno.addSignalListener("SIGTERM", onSignal);
-  Deno.addSignalListener("SIGINT", onSignal);
   try {
     // Two staging pipes per output need 4 places in the fd store.
     const passed = listenFds(env);
     const fdStore = await fdStoreSize(env) >= 4 ? { passed } : undefined;
-    const stats = await runAgent(config, fds, { stop: stop.signal, fdStore });
+    const stats = await runAgent(config, fds, { stop, fdStore });
     logLine(
       `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +
         `${stats.batches} batches (${stats.splitBatches} split)`,
@@ -468,8 +489,5 @@ export async function agentMain(
   } catch (e) {
     logLine(`journalagent: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
-  } finally {
-    Deno.removeSignalListener("SIGTERM", onSignal);
-    Deno.removeSignalListener("SIGINT", onSignal);
   }
 }

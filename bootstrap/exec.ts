@@ -11,9 +11,37 @@ const SIG_SETMASK = 2;
 const SIGRTMAX = 64;
 
 /**
- * Resets every signal disposition to SIG_DFL and empties the signal mask, so the next
- * program starts as if launched by the kernel. A disposition of SIG_IGN survives
- * execve(2) (signal(7)); the Deno runtime ignores SIGPIPE, which systemd must not inherit.
+ * The stop signals the interceptor blocks in the entrypoint (interceptor/interceptor.c,
+ * `block_stop_signals`): SIGINT, SIGRTMIN+3 (halt), SIGRTMIN+4 (poweroff) and
+ * SIGRTMIN+5 (reboot), with glibc's SIGRTMIN of 34. One that arrived meanwhile is
+ * pending and must stay so across execve(2), for systemd to act on (systemd(1),
+ * "Signals").
+ */
+export const STOP_SIGNALS: readonly number[] = [2, 37, 38, 39];
+
+/**
+ * The signal mask to exec with: of `current`, only the {@link STOP_SIGNALS} stay blocked.
+ *
+ * @param current The calling thread's mask (a sigset_t, bit `n - 1` for signal `n`).
+ * @returns A new sigset_t of the same size.
+ */
+export function execMask(current: Uint8Array): Uint8Array<ArrayBuffer> {
+  const mask = new Uint8Array(current.length);
+  for (const sig of STOP_SIGNALS) {
+    const byte = (sig - 1) >> 3, bit = 1 << ((sig - 1) & 7);
+    mask[byte]! |= (current[byte] ?? 0) & bit;
+  }
+  return mask;
+}
+
+/**
+ * Resets every signal disposition to SIG_DFL and unblocks every signal but the stop
+ * signals the entrypoint blocked ({@link STOP_SIGNALS}), so the next program starts as if
+ * launched by the kernel, with a stop request that arrived meanwhile still pending. A
+ * disposition of SIG_IGN survives execve(2) (signal(7)); the Deno runtime ignores
+ * SIGPIPE, which systemd must not inherit.
+ *
+ * @throws {OsError} If sigprocmask(2) fails.
  */
 export function resetSignals(): void {
   const c = libc();
@@ -22,9 +50,12 @@ export function resetSignals(): void {
     if (sig === 9 || sig === 19 || sig === 32 || sig === 33) continue;
     c.signal(sig, null); // SIG_DFL is the null handler
   }
-  const empty = new Uint8Array(128); // sigset_t: 1024 bits
-  if (c.sigprocmask(SIG_SETMASK, empty, null) !== 0) {
-    throw new OsError("Cannot clear the signal mask");
+  const current = new Uint8Array(128); // sigset_t: 1024 bits
+  if (c.sigprocmask(SIG_SETMASK, null, current) !== 0) {
+    throw new OsError("Cannot read the signal mask");
+  }
+  if (c.sigprocmask(SIG_SETMASK, execMask(current), null) !== 0) {
+    throw new OsError("Cannot set the signal mask");
   }
 }
 

@@ -15,6 +15,10 @@
  * - Everywhere else (systemd-executor since systemd 255, `docker exec` processes that
  *   inherit LD_PRELOAD, forked children of PID 1) it does nothing, and the exec hooks
  *   behave exactly like glibc's.
+ * - In the entrypoint (PID 1 with CSD_INTERCEPTOR_STAGE=bootstrap, set by
+ *   systemd-bootstrap) it only blocks the stop signals, before the Deno runtime creates
+ *   any thread: the kernel drops a signal sent to a namespace's init that has no handler
+ *   for it, but keeps a blocked one pending, across execve, until systemd takes it.
  *
  * Portability: no symbol newer than GLIBC_2.17, so one file loads on old and new
  * distributions. Hence no dlsym() (GLIBC_2.34 in libc since glibc 2.34): the exec hooks
@@ -27,8 +31,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -119,8 +125,25 @@ static int copy(int i) {
     return 0;
 }
 
+/*
+ * Blocks what systemd as PID 1 stops on (systemd(1), "Signals"): SIGINT (Ctrl-C, made
+ * poweroff by the generator), SIGRTMIN+3 (halt, the image's STOPSIGNAL), SIGRTMIN+4
+ * (poweroff) and SIGRTMIN+5 (reboot). Not SIGTERM: systemd re-executes itself on it,
+ * and the entrypoint may still be stopped by it. 0, or -1 with errno as sigprocmask(2)
+ * left it.
+ */
+static int block_stop_signals(void) {
+    sigset_t set;
+    if (sigemptyset(&set) != 0 || sigaddset(&set, SIGINT) != 0 ||
+        sigaddset(&set, SIGRTMIN + 3) != 0 || sigaddset(&set, SIGRTMIN + 4) != 0 ||
+        sigaddset(&set, SIGRTMIN + 5) != 0)
+        return -1; /* EINVAL: cannot happen for these numbers */
+    return sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static void __attribute__((constructor)) interceptor_init(void) {
     int saved_errno = errno;
+    const char *stage;
     int i;
 
     /* 1. Only in PID 1. systemd-executor, `docker exec` processes and anything else
@@ -128,17 +151,26 @@ static void __attribute__((constructor)) interceptor_init(void) {
     if (getpid() != 1)
         goto out;
 
+    /* 2. In the entrypoint, only hold back the stop signals; the systemd it execs
+     *    (without the variable) copies the fds. A failure is ignored: a stop during
+     *    the entrypoint is then lost, as it would be without the library. */
+    stage = getenv("CSD_INTERCEPTOR_STAGE");
+    if (stage != NULL && strcmp(stage, "bootstrap") == 0) {
+        (void)block_stop_signals();
+        goto out;
+    }
+
     for (i = 0; i < STREAMS; i++) {
         const char *value = getenv(variable[i]);
-        /* 2. After daemon-reexec or soft-reboot the variable names the copy inherited
+        /* 3. After daemon-reexec or soft-reboot the variable names the copy inherited
          *    from the previous instance (fd 1 is /dev/null by then): take it back and
          *    make it close-on-exec again, before main() sweeps inherited fds. */
         if (value != NULL && adopt(i, value) == 0)
             continue;
-        /* 3. First start: copy the runtime's fd close-on-exec and export its number. */
+        /* 4. First start: copy the runtime's fd close-on-exec and export its number. */
         if (copy(i) == 0)
             continue;
-        /* 4. Nothing to keep (fd closed or /dev/null): the variable stays unset, so
+        /* 5. Nothing to keep (fd closed or /dev/null): the variable stays unset, so
          *    the agent can tell. */
         if (value != NULL)
             (void)unsetenv(variable[i]);

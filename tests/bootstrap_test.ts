@@ -97,6 +97,8 @@ testEachImage(
       ]),
     );
     assert.equal(env.LD_PRELOAD, "/usr/lib/libjournalagent_interceptor.so");
+    // The interceptor's entrypoint stage (systemd-bootstrap) ends at systemd's exec.
+    assert.equal(env.CSD_INTERCEPTOR_STAGE, undefined);
     assert.equal(env.PATH, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     assert.deepEqual(Object.keys(env).filter((k) => k.startsWith("DENO")), []);
 

@@ -321,6 +321,32 @@ testEachImage("interceptor needs nothing newer than GLIBC_2.17", {
     const exported = text.split("\n").filter((l) => /\s\.text\s/.test(l))
       .map((l) => l.trim().split(/\s+/).pop()).sort();
     assert.deepEqual(exported, ["execle", "execv", "execve"], "exported symbols");
+    // What it imports, the same on 12, 13 and sid: the fd copies and exec hooks need
+    // close ... unsetenv; the entrypoint stage blocks the stop signals with sigprocmask,
+    // sigemptyset, sigaddset and __libc_current_sigrtmin (SIGRTMIN) after strcmp.
+    const imported = text.split("\n").filter((l) => /\*UND\*/.test(l))
+      .map((l) => l.trim().split(/\s+/).pop()).sort();
+    assert.deepEqual(imported, [
+      "_ITM_deregisterTMCloneTable",
+      "_ITM_registerTMCloneTable",
+      "__cxa_finalize",
+      "__environ",
+      "__errno_location",
+      "__gmon_start__",
+      "__libc_current_sigrtmin",
+      "close",
+      "environ",
+      "fcntl",
+      "getenv",
+      "getpid",
+      "setenv",
+      "sigaddset",
+      "sigemptyset",
+      "sigprocmask",
+      "strcmp",
+      "syscall",
+      "unsetenv",
+    ], "imported symbols");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
