@@ -1,33 +1,72 @@
 #!/bin/sh
-# Run by tests/cri_test.ts (once per run) before anything talks to containerd's CRI.
-# Makes sure a containerd of the project's own answers with its CRI plugin loaded, beside
-# any other containerd (Docker's runs with the CRI plugin disabled): version-2 config,
-# root, state, socket and log under $CSD_CACHE_DIR/containerd, runc as the runtime, no
-# CNI (the tests' Pods use the node's network namespace), and a pause image built here
-# (no registry is needed). On Debian as root it installs the containerd package if the
-# binary is missing. Prints the socket's path on stdout; stops nothing. Execs nothing.
+# Run by tests/cri_test.ts and tests/ctr_test.ts (once per file) before they talk to
+# containerd. Makes sure a containerd of the project's own answers with its CRI plugin
+# loaded, beside any other containerd (Docker's runs with the CRI plugin disabled):
+# version-2 config, root, state, socket and log under $CSD_CACHE_DIR/containerd (or
+# containerd2), runc as the runtime, no CNI (the tests' Pods use the node's network
+# namespace), and a pause image built here (no registry is needed). Prints the socket's
+# path and the matching ctr's on stdout (two lines); stops nothing but a containerd it started itself with another config.
 #
-# Exit codes: 0 up; 2 containerd cannot be installed here (the tests skip); 1 other error.
-# Environment: CSD_CACHE_DIR, CONTAINERD (the binary, default: containerd from PATH).
+# Usage: ensure_containerd.sh [1|2]
+#   1 (default): the host's containerd (Debian 12: 1.6, with docker.io); on Debian as
+#     root the containerd package is installed when missing.
+#   2: Debian sid's containerd 2.x: its binaries (containerd, the runc shim, ctr) are
+#     taken from the package, fetched with `apt-get download` in a debian:sid-slim
+#     container, into $CSD_CACHE_DIR/containerd2/bin; it runs the host's runc (sid's
+#     runc needs a newer glibc than Debian 12's).
+# Exit codes: 0 up; 2 that containerd cannot be had here (the tests skip); 1 other error.
+# Environment: CSD_CACHE_DIR; CONTAINERD (1 only: the binary, default containerd in PATH).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-DIR=$CSD_CACHE_DIR/containerd
-SOCK=$DIR/containerd.sock
+MAJOR=${1:-1}
 # The sandbox ("pause") image: it only has to sleep until it is killed.
 PAUSE_IMAGE=docker.io/library/csd-pause:1
 NS=k8s.io
-
-if ! command -v "${CONTAINERD:-containerd}" >/dev/null 2>&1; then
-  if ! is_debian_root; then
-    warn "containerd is not installed and this is not Debian as root; install containerd to run the CRI tests"
-    exit 2
-  fi
-  (apt_install containerd runc) || { warn "could not install containerd"; exit 2; }
-fi
-CONTAINERD=$(command -v "${CONTAINERD:-containerd}")
 [ "$(id -u)" = 0 ] || { warn "the CRI tests need root to start containerd"; exit 2; }
-CTR="ctr --address $SOCK --namespace $NS"
+
+case $MAJOR in
+1)
+  DIR=$CSD_CACHE_DIR/containerd
+  if ! command -v "${CONTAINERD:-containerd}" >/dev/null 2>&1; then
+    if ! is_debian_root; then
+      warn "containerd is not installed and this is not Debian as root; install containerd to run the CRI tests"
+      exit 2
+    fi
+    (apt_install containerd runc) || { warn "could not install containerd"; exit 2; }
+  fi
+  CONTAINERD=$(command -v "${CONTAINERD:-containerd}")
+  CTR_BIN=ctr
+  ;;
+2)
+  DIR=$CSD_CACHE_DIR/containerd2
+  CONTAINERD=$DIR/bin/containerd
+  CTR_BIN=$DIR/bin/ctr
+  if [ ! -x "$CONTAINERD" ]; then
+    docker_select || { warn "no Docker client to fetch Debian sid's containerd"; exit 2; }
+    info "fetching Debian sid's containerd package (apt-get download in debian:sid-slim)"
+    rm -rf "$DIR/deb" && mkdir -p "$DIR/deb" "$DIR/bin"
+    if ! $DOCKER run --rm --name "csd-containerd2-fetch-$$" -v "$DIR/deb:/out" debian:sid-slim sh -c \
+      'apt-get -o Acquire::Check-Valid-Until=false update -qq && cd /out && apt-get download -qq containerd' \
+      >"$DIR/fetch.log" 2>&1; then
+      warn "could not download Debian sid's containerd (see $DIR/fetch.log)"
+      exit 2
+    fi
+    dpkg-deb -x "$DIR"/deb/containerd_*.deb "$DIR/deb/x"
+    cp "$DIR/deb/x/usr/bin/containerd" "$DIR/deb/x/usr/bin/containerd-shim-runc-v2" \
+      "$DIR/deb/x/usr/bin/ctr" "$DIR/bin/"
+    rm -rf "$DIR/deb"
+  fi
+  "$CONTAINERD" --version >/dev/null 2>&1 || {
+    warn "Debian sid's containerd does not run on this host: $("$CONTAINERD" --version 2>&1 | head -1)"
+    exit 2
+  }
+  command -v runc >/dev/null 2>&1 || apt_install runc
+  ;;
+*) fatal "usage: ensure_containerd.sh [1|2]" ;;
+esac
+SOCK=$DIR/containerd.sock
+CTR="$CTR_BIN --address $SOCK --namespace $NS"
 
 mkdir -p "$DIR/root" "$DIR/state" "$DIR/pods"
 cat >"$DIR/config.toml.tmp" <<EOF
@@ -76,7 +115,8 @@ cri_up() { $CTR plugins ls 2>/dev/null | grep -q 'io.containerd.grpc.v1 *cri .*o
 
 if ! $CTR version >/dev/null 2>&1; then
   info "starting $CONTAINERD (log: $DIR/containerd.log)"
-  nohup "$CONTAINERD" --config "$DIR/config.toml" >>"$DIR/containerd.log" 2>&1 </dev/null &
+  # Its own directory first in PATH: containerd finds the runc shim there.
+  PATH="$(dirname "$CONTAINERD"):$PATH" nohup "$CONTAINERD" --config "$DIR/config.toml" >>"$DIR/containerd.log" 2>&1 </dev/null &
   echo $! >"$DIR/containerd.pid"
   i=0
   until $CTR version >/dev/null 2>&1; do
@@ -94,4 +134,4 @@ if ! $CTR images ls -q | grep -qx "$PAUSE_IMAGE"; then
     $DOCKER build -q -t csd-pause:1 - >/dev/null 2>&1 || fatal "could not build the pause image from debian:12-slim; run scripts/base_images.sh"
   $DOCKER save csd-pause:1 | $CTR images import - >/dev/null
 fi
-echo "$SOCK"
+printf '%s\n%s\n' "$SOCK" "$(command -v "$CTR_BIN")"

@@ -18,34 +18,39 @@ import { dockerBinary } from "./images.ts";
 
 const SCRIPT = new URL("../scripts/ensure_containerd.sh", import.meta.url).pathname;
 const PROTO = new URL("./cri/api.proto", import.meta.url).pathname;
-const CACHE_DIR = Deno.env.get("CSD_CACHE_DIR") || "/var/cache/containering-systemd";
-/** Where the Pods' log directories and emptyDir tmpfs mounts go. */
-const PODS_DIR = `${CACHE_DIR}/containerd/pods`;
 /** The containerd namespace of the CRI plugin. */
 const NAMESPACE = "k8s.io";
 
-/** Why the CRI tests cannot run here, or "" when containerd with its CRI plugin is up. */
+/** A containerd with its CRI plugin, or why the tests skip. */
 export interface CriSetup {
   /** The containerd socket, when up. */
   socket?: string;
+  /** The ctr of the same containerd, when up. */
+  ctr?: string;
   /** Why the tests skip, when containerd cannot be installed. */
   skip?: string;
 }
 
 /**
- * Starts (or finds) the project's containerd with its CRI plugin, once per process.
+ * Starts (or finds) the project's containerd with its CRI plugin.
  *
+ * @param major "1": the host's containerd (1.6 on Debian 12); "2": Debian sid's 2.x.
  * @returns The socket, or the reason to skip when containerd cannot be installed
  *   (the script's exit code 2).
  * @throws {Error} If the script fails for any other reason; its stderr is the message.
  */
-export async function ensureContainerd(): Promise<CriSetup> {
-  const out = await new Deno.Command("sh", { args: [SCRIPT], stdout: "piped", stderr: "piped" })
+export async function ensureContainerd(major: "1" | "2" = "1"): Promise<CriSetup> {
+  const out = await new Deno.Command("sh", {
+    args: [SCRIPT, major],
+    stdout: "piped",
+    stderr: "piped",
+  })
     .output();
   const stderr = new TextDecoder().decode(out.stderr).trim();
   if (out.code === 2) return { skip: stderr || "containerd cannot be installed here" };
   if (!out.success) throw new Error(`${SCRIPT} failed: ${stderr}`);
-  return { socket: new TextDecoder().decode(out.stdout).trim() };
+  const [socket, ctr] = new TextDecoder().decode(out.stdout).trim().split("\n");
+  return { socket, ctr };
 }
 
 type Callback = (err: grpc.ServiceError | null, res: unknown) => void;
@@ -55,15 +60,21 @@ type Stub =
 
 /** A CRI v1 client over containerd's gRPC socket (RuntimeService and ImageService). */
 export class CriClient {
+  /** containerd's gRPC socket. */
   readonly socket: string;
+  /** The ctr of the same containerd. */
+  readonly ctr: string;
   #runtime: Stub;
   #image: Stub;
 
   /**
-   * @param socket The path of containerd's gRPC socket.
+   * @param setup containerd's socket and ctr, from {@link ensureContainerd}.
    */
-  constructor(socket: string) {
+  constructor(setup: CriSetup) {
+    if (!setup.socket || !setup.ctr) throw new TypeError("CriClient needs a running containerd");
+    const socket = setup.socket;
     this.socket = socket;
+    this.ctr = setup.ctr;
     const def = protoLoader.loadSync(PROTO, {
       keepCase: true,
       longs: Number,
@@ -121,10 +132,10 @@ export class CriClient {
       image: { image },
     });
     if (have.image?.id === id) return;
-    const sh = `${dockerBinary()} save "$1" | ctr --address "$2" --namespace ${NAMESPACE} ` +
+    const sh = `${dockerBinary()} save "$1" | "$3" --address "$2" --namespace ${NAMESPACE} ` +
       `images import - >/dev/null`;
     const imp = await new Deno.Command("sh", {
-      args: ["-c", sh, "sh", image, this.socket],
+      args: ["-c", sh, "sh", image, this.socket, this.ctr],
       stderr: "piped",
     }).output();
     if (!imp.success) {
@@ -278,7 +289,8 @@ export class Pod implements AsyncDisposable {
     await client.ensureImage(options.image);
     const name = `csd-cri-${Deno.pid}-${++counter}`;
     const uid = crypto.randomUUID();
-    const dir = `${PODS_DIR}/default_${name}_${uid}`;
+    // Beside containerd's socket, e.g. /var/cache/containering-systemd/containerd/pods.
+    const dir = `${client.socket.replace(/\/[^/]*$/, "")}/pods/default_${name}_${uid}`;
     const volumes = ["run", "run-lock"].map((v) => `${dir}/volumes/${v}`);
     await Deno.mkdir(`${dir}/logs/app`, { recursive: true });
     const tmpfs: string[] = [];

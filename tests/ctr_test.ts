@@ -6,14 +6,16 @@
  * `ctr task kill` (the image's STOPSIGNAL) halts systemd with exit code 0.
  */
 import assert from "node:assert/strict";
-import { CriClient, ensureContainerd } from "./_cri.ts";
+import { CriClient, type CriSetup, ensureContainerd } from "./_cri.ts";
 import { IMAGE_TAGS, imageName } from "./images.ts";
 
-const setup = await ensureContainerd();
-if (setup.skip) console.error(`ctr_test: skipping the ctr tests: ${setup.skip}`);
-
-const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-const TAGS = IMAGE_TAGS.filter((t) => !want || want.includes(t));
+const list = (env: string) => Deno.env.get(env)?.split(",").map((s) => s.trim());
+const wantImages = list("CSD_TEST_IMAGES");
+const TAGS = IMAGE_TAGS.filter((t) => !wantImages || wantImages.includes(t));
+/** containerd 1 (the host's, 1.6 on Debian 12) and 2 (Debian sid's); CSD_TEST_CONTAINERD picks. */
+const MAJORS = (["1", "2"] as const).filter((m) =>
+  list("CSD_TEST_CONTAINERD")?.includes(m) ?? true
+);
 
 /** docs/runtimes.md's `ctr run` flags, before the image and the container ID. */
 const CTR_FLAGS = [
@@ -28,8 +30,11 @@ const CTR_FLAGS = [
 ];
 
 /** Runs `ctr --address SOCK --namespace k8s.io ARGS...`. */
-async function ctr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command("ctr", {
+async function ctr(
+  setup: CriSetup,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(setup.ctr!, {
     args: ["--address", setup.socket!, "--namespace", "k8s.io", ...args],
     stdout: "piped",
     stderr: "piped",
@@ -40,14 +45,21 @@ async function ctr(args: string[]): Promise<{ code: number; stdout: string; stde
 
 let counter = 0;
 
-for (const tag of TAGS) {
+for (const major of MAJORS) {
+  const setup = await ensureContainerd(major);
+  if (setup.skip) console.error(`ctr_test: skipping the containerd ${major} tests: ${setup.skip}`);
+  for (const tag of TAGS) registerTest(setup, major, tag);
+}
+
+function registerTest(setup: CriSetup, major: string, tag: typeof TAGS[number]): void {
   Deno.test({
-    name: `ctr run with docs/runtimes.md's flags boots, forwards and stops with 0 [debian-${tag}]`,
+    name:
+      `ctr run with docs/runtimes.md's flags boots, forwards and stops with 0 [debian-${tag}, containerd ${major}]`,
     ignore: !setup.socket,
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const client = new CriClient(setup.socket!);
+      const client = new CriClient(setup);
       const image = imageName(tag);
       try {
         await client.ensureImage(image);
@@ -55,7 +67,7 @@ for (const tag of TAGS) {
         client.close();
       }
       const id = `csd-ctr-${tag}-${Deno.pid}-${++counter}`;
-      const child = new Deno.Command("ctr", {
+      const child = new Deno.Command(setup.ctr!, {
         args: [
           "--address",
           setup.socket!,
@@ -77,7 +89,7 @@ for (const tag of TAGS) {
       }).spawn();
       const deadline = setTimeout(() => {
         console.error(`ctr_test: ${id} passed its deadline (120 s); killing it`);
-        ctr(["task", "kill", "--signal", "SIGKILL", id]).catch(() => {});
+        ctr(setup, ["task", "kill", "--signal", "SIGKILL", id]).catch(() => {});
       }, 120_000);
       const output = child.output();
       try {
@@ -88,7 +100,7 @@ for (const tag of TAGS) {
         while (state !== "running") {
           assert.ok(Date.now() < end, `${id} did not reach running within 60 s (last: ${state})`);
           await new Promise((r) => setTimeout(r, 200));
-          const r = await ctr([
+          const r = await ctr(setup, [
             "task",
             "exec",
             "--exec-id",
@@ -100,14 +112,16 @@ for (const tag of TAGS) {
           state = r.stdout.trim();
         }
         const t0 = performance.now();
-        const kill = await ctr(["task", "kill", id]);
+        const kill = await ctr(setup, ["task", "kill", id]);
         assert.equal(kill.code, 0, kill.stderr);
         const out = await output;
         const ms = performance.now() - t0;
         const stdout = new TextDecoder().decode(out.stdout);
         try {
           console.log(
-            `ctr_test: debian-${tag}: ctr task kill to exit ${ms.toFixed(0)} ms, exit ${out.code}`,
+            `ctr_test: containerd ${major}, debian-${tag}: ctr task kill to exit ${
+              ms.toFixed(0)
+            } ms, exit ${out.code}`,
           );
           assert.equal(out.code, 0, "ctr run's exit code (the container's)");
           assert.ok(ms < 2000, `the stop took ${ms.toFixed(0)} ms (limit 2000 ms)`);
@@ -126,9 +140,9 @@ for (const tag of TAGS) {
         }
       } finally {
         clearTimeout(deadline);
-        await ctr(["task", "kill", "--signal", "SIGKILL", id]).catch(() => {});
+        await ctr(setup, ["task", "kill", "--signal", "SIGKILL", id]).catch(() => {});
         await output.catch(() => {});
-        await ctr(["containers", "rm", id]).catch(() => {});
+        await ctr(setup, ["containers", "rm", id]).catch(() => {});
       }
     },
   });
