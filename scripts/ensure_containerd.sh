@@ -66,6 +66,10 @@ case $MAJOR in
 *) fatal "usage: ensure_containerd.sh [1|2]" ;;
 esac
 SOCK=$DIR/containerd.sock
+# Test files run in parallel and each runs this script: one at a time.
+mkdir -p "$DIR"
+exec 9>"$DIR/ensure.lock"
+flock 9
 CTR="$CTR_BIN --address $SOCK --namespace $NS"
 
 mkdir -p "$DIR/root" "$DIR/state" "$DIR/pods"
@@ -116,7 +120,7 @@ cri_up() { $CTR plugins ls 2>/dev/null | grep -q 'io.containerd.grpc.v1 *cri .*o
 if ! $CTR version >/dev/null 2>&1; then
   info "starting $CONTAINERD (log: $DIR/containerd.log)"
   # Its own directory first in PATH: containerd finds the runc shim there.
-  PATH="$(dirname "$CONTAINERD"):$PATH" nohup "$CONTAINERD" --config "$DIR/config.toml" >>"$DIR/containerd.log" 2>&1 </dev/null &
+  PATH="$(dirname "$CONTAINERD"):$PATH" nohup "$CONTAINERD" --config "$DIR/config.toml" >>"$DIR/containerd.log" 2>&1 </dev/null 9>&- &
   echo $! >"$DIR/containerd.pid"
   i=0
   until $CTR version >/dev/null 2>&1; do

@@ -128,20 +128,26 @@ export class CriClient {
     if (!inspect.success) {
       throw new Error(`Docker has no image "${image}": build it (deno task images)`);
     }
-    const have = await this.call<{ image: { id: string } | null }>("ImageStatus", {
-      image: { image },
-    });
-    if (have.image?.id === id) return;
-    const sh = `${dockerBinary()} save "$1" | "$3" --address "$2" --namespace ${NAMESPACE} ` +
-      `images import - >/dev/null`;
-    const imp = await new Deno.Command("sh", {
-      args: ["-c", sh, "sh", image, this.socket, this.ctr],
-      stderr: "piped",
-    }).output();
-    if (!imp.success) {
-      throw new Error(
-        `Cannot import "${image}" into containerd: ${new TextDecoder().decode(imp.stderr).trim()}`,
-      );
+    // Test files run in parallel: one import at a time, each checking first.
+    const lock = await Deno.open(`${this.socket}.import-lock`, { create: true, write: true });
+    try {
+      await lock.lock(true);
+      const have = await this.call<{ image: { id: string } | null }>("ImageStatus", {
+        image: { image },
+      });
+      if (have.image?.id === id) return;
+      const sh = `${dockerBinary()} save "$1" | "$3" --address "$2" --namespace ${NAMESPACE} ` +
+        `images import - >/dev/null`;
+      const imp = await new Deno.Command("sh", {
+        args: ["-c", sh, "sh", image, this.socket, this.ctr],
+        stderr: "piped",
+      }).output();
+      if (!imp.success) {
+        const err = new TextDecoder().decode(imp.stderr).trim();
+        throw new Error(`Cannot import "${image}" into containerd: ${err}`);
+      }
+    } finally {
+      lock.close();
     }
   }
 
