@@ -24,6 +24,11 @@ MAJOR=${1:-1}
 PAUSE_IMAGE=docker.io/library/csd-pause:1
 NS=k8s.io
 [ "$(id -u)" = 0 ] || { warn "the CRI tests need root to start containerd"; exit 2; }
+# Test files run in parallel and each runs this script: one at a time (containerd does
+# not inherit the lock's fd 9).
+mkdir -p "$CSD_CACHE_DIR"
+exec 9>"$CSD_CACHE_DIR/containerd.lock"
+flock 9
 
 case $MAJOR in
 1)
@@ -66,10 +71,6 @@ case $MAJOR in
 *) fatal "usage: ensure_containerd.sh [1|2]" ;;
 esac
 SOCK=$DIR/containerd.sock
-# Test files run in parallel and each runs this script: one at a time.
-mkdir -p "$DIR"
-exec 9>"$DIR/ensure.lock"
-flock 9
 CTR="$CTR_BIN --address $SOCK --namespace $NS"
 
 mkdir -p "$DIR/root" "$DIR/state" "$DIR/pods"
