@@ -20,6 +20,9 @@ const SCRIPT = new URL("../scripts/ensure_containerd.sh", import.meta.url).pathn
 const PROTO = new URL("./cri/api.proto", import.meta.url).pathname;
 /** The containerd namespace of the CRI plugin. */
 const NAMESPACE = "k8s.io";
+/** The label on every test Pod, and the one naming the test process that made it. */
+const TEST_LABEL = "containering-systemd.test";
+const PID_LABEL = "containering-systemd.test.pid";
 
 /** A containerd with its CRI plugin, or why the tests skip. */
 export interface CriSetup {
@@ -149,6 +152,35 @@ export class CriClient {
     } finally {
       lock.close();
     }
+  }
+
+  /**
+   * Removes the test Pods left by test processes that are gone (killed runs), with
+   * their log directories and tmpfs mounts. Pods of running processes stay.
+   *
+   * @returns How many Pods were removed.
+   */
+  async removeStalePods(): Promise<number> {
+    const { items } = await this.call<
+      {
+        items: {
+          id: string;
+          labels: Record<string, string>;
+          metadata: { name: string; uid: string };
+        }[];
+      }
+    >("ListPodSandbox", { filter: { label_selector: { [TEST_LABEL]: "1" } } });
+    let removed = 0;
+    for (const pod of items) {
+      const pid = Number(pod.labels[PID_LABEL]);
+      if (pid && pidAlive(pid)) continue;
+      const dir = `${
+        this.socket.replace(/\/[^/]*$/, "")
+      }/pods/default_${pod.metadata.name}_${pod.metadata.uid}`;
+      await teardown(this, pod.id, [`${dir}/volumes/run`, `${dir}/volumes/run-lock`], dir);
+      removed++;
+    }
+    return removed;
   }
 
   /** Closes the connections. */
@@ -310,7 +342,7 @@ export class Pod implements AsyncDisposable {
       const sandboxConfig = {
         metadata: { name, uid, namespace: "default", attempt: 0 },
         log_directory: `${dir}/logs`,
-        labels: { "containering-systemd.test": "1" },
+        labels: { [TEST_LABEL]: "1", [PID_LABEL]: String(Deno.pid) },
         linux: {
           security_context: {
             // hostNetwork: no CNI here. pid CONTAINER as the kubelet sets it for v1 Pods.
@@ -465,6 +497,15 @@ async function teardown(client: CriClient, sandboxId: string, tmpfs: string[], d
   }
   for (const v of tmpfs.reverse()) await run("umount", [v]).catch(() => {});
   await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function run(cmd: string, args: string[]): Promise<void> {

@@ -31,6 +31,12 @@ const SETUPS: [string, CriSetup][] = [];
 for (const major of MAJORS) {
   const setup = await ensureContainerd(major);
   if (setup.skip) console.error(`cri_test: skipping the containerd ${major} tests: ${setup.skip}`);
+  else {
+    const client = new CriClient(setup);
+    const n = await client.removeStalePods();
+    if (n) console.error(`cri_test: removed ${n} Pods left by killed test runs`);
+    client.close();
+  }
   SETUPS.push([major, setup]);
 }
 
