@@ -198,6 +198,12 @@ export interface PodOptions {
   env?: Record<string, string>;
   /** `resources.limits.memory`, in bytes. @default 536870912 (512 MiB) */
   memoryLimit?: number;
+  /**
+   * `securityContext.seccompProfile.type`: "RuntimeDefault" (containerd's default
+   * profile, what the kubelet's `seccompDefault: true` gives) or none (the kubelet's
+   * default: unconfined). @default undefined
+   */
+  seccomp?: "RuntimeDefault";
   /** Kill and remove the Pod this long after start, whatever happens. @default 180,000 */
   deadlineMs?: number;
 }
@@ -369,6 +375,7 @@ export class Pod implements AsyncDisposable {
             resources: { memory_limit_in_bytes: options.memoryLimit ?? 512 * 1024 * 1024 },
             security_context: {
               capabilities: { add_capabilities: ["SYS_ADMIN"] },
+              ...(options.seccomp ? { seccomp: { profile_type: options.seccomp } } : {}),
               namespace_options: { network: "NODE", pid: "CONTAINER", ipc: "POD" },
             },
           },

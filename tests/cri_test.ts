@@ -75,13 +75,18 @@ function criTest(
   });
 }
 
-/** Runs `fn` with a Pod; its CRI log is printed when `fn` throws. */
+/**
+ * Runs `fn` with a Pod; its CRI log is printed when `fn` throws. `seccomp` is the Pod's
+ * seccompProfile: RuntimeDefault (the docs' manifest, and what the kubelet's
+ * `seccompDefault: true` gives) or none (the kubelet's default: unconfined).
+ */
 async function withPod(
   client: CriClient,
   image: string,
+  seccomp: "RuntimeDefault" | undefined,
   fn: (pod: Pod) => Promise<void>,
 ): Promise<void> {
-  await using pod = await Pod.run(client, { image, env: ENV, memoryLimit: MEMORY_LIMIT });
+  await using pod = await Pod.run(client, { image, env: ENV, memoryLimit: MEMORY_LIMIT, seccomp });
   try {
     await fn(pod);
   } catch (e) {
@@ -113,7 +118,7 @@ async function hostMemoryLimit(pid: number): Promise<number> {
 
 /** The Pod of the docs on `tag`: probes, env, memory limit, logs, the stop. */
 function podChecks(client: CriClient, version: string, tag: ImageTag): Promise<void> {
-  return withPod(client, imageName(tag), async (pod) => {
+  return withPod(client, imageName(tag), "RuntimeDefault", async (pod) => {
     await waitHealthy(pod);
 
     // Probes: degraded fails `health`, not `health --degraded` (the liveness probe).
@@ -166,9 +171,11 @@ function podChecks(client: CriClient, version: string, tag: ImageTag): Promise<v
     assert.equal(count("stdout", "cri stdout line"), 1);
     assert.equal(count("stderr", "cri stderr line"), 1);
     assert.equal(count("stdout", "cri stderr line"), 0);
+    // containerd's default seccomp profile refuses pidfd_getfd: the agent uses /proc.
     assert.ok(
       lines.some((l) =>
-        l.stream === "stdout" && /^Forwarding the journal from the start/.test(l.text)
+        l.stream === "stdout" &&
+        /^Forwarding the journal from the start of the boot \(.*, taken with proc;/.test(l.text)
       ),
       "the agent's first line is in the log",
     );
@@ -223,7 +230,7 @@ async function signalChecks(client: CriClient, version: string, tag: ImageTag): 
   const numeric = await variant(image, "stop37", "37");
   const term = await variant(image, "stopterm", "SIGTERM");
 
-  await withPod(client, numeric, async (pod) => {
+  await withPod(client, numeric, undefined, async (pod) => {
     await waitHealthy(pod);
     const stop = await pod.stop(30);
     console.log(
@@ -233,11 +240,15 @@ async function signalChecks(client: CriClient, version: string, tag: ImageTag): 
     );
     assert.equal(stop.exitCode, 0);
     assert.ok(stop.ms < 2000, `StopContainer took ${stop.ms.toFixed(0)} ms (limit 2000 ms)`);
+    // No seccomp profile (the kubelet's default): pidfd_getfd is allowed.
+    const log = await pod.log();
+    assert.match(log, / stdout F Forwarding the journal .*, taken with pidfd_getfd;/);
+    assert.match(log, / stdout F Journal stopped$/m);
   });
 
   // SIGTERM alone: systemd re-executes and keeps running; the grace period (3 s here,
   // 30 s in the docs) ends with SIGKILL: exit 137, no "Journal stopped".
-  await withPod(client, term, async (pod) => {
+  await withPod(client, term, undefined, async (pod) => {
     await waitHealthy(pod);
     const stop = await pod.stop(3);
     console.log(
@@ -251,7 +262,7 @@ async function signalChecks(client: CriClient, version: string, tag: ImageTag): 
   });
 
   // SIGTERM with the docs' preStop hook: the kubelet runs it, then StopContainer.
-  await withPod(client, term, async (pod) => {
+  await withPod(client, term, undefined, async (pod) => {
     await waitHealthy(pod);
     const t0 = performance.now();
     const hook = await pod.exec(["systemctl", "halt", "--no-block"]);
