@@ -7,8 +7,8 @@
  *
  * Spec followed: the CRI v1 API (k8s.io/cri-api, pkg/apis/runtime/v1/api.proto; the
  * subset used is tests/cri/api.proto) and the CRI log format of the kubelet
- * (`<RFC 3339 nano time> <stdout|stderr> <F|P> <text>`, kubernetes/kubelet
- * pkg/kubelet/kuberuntime/logs).
+ * (`<RFC 3339 nano time> <stdout|stderr> <F|P> <text>`, kubernetes/kubernetes
+ * pkg/kubelet/kuberuntime/logs/logs.go).
  *
  * @module
  */
@@ -71,7 +71,10 @@ export class CriClient {
   #image: Stub;
 
   /**
+   * Connects lazily (the first call connects).
+   *
    * @param setup containerd's socket and ctr, from {@link ensureContainerd}.
+   * @throws {TypeError} If `setup` has no socket (containerd is not up).
    */
   constructor(setup: CriSetup) {
     if (!setup.socket || !setup.ctr) throw new TypeError("CriClient needs a running containerd");
@@ -447,7 +450,11 @@ export class Pod implements AsyncDisposable {
     }
   }
 
-  /** The CRI log file's text ("" before the first record). */
+  /**
+   * Reads the CRI log file, as `kubectl logs` does before parsing it.
+   *
+   * @returns Its text ("" before the first record).
+   */
   async log(): Promise<string> {
     try {
       return await Deno.readTextFile(this.logPath);
