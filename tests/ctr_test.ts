@@ -92,12 +92,15 @@ function registerTest(setup: CriSetup, major: string, tag: typeof TAGS[number]):
         ctr(setup, ["task", "kill", "--signal", "SIGKILL", id]).catch(() => {});
       }, 120_000);
       const output = child.output();
+      let exited = false;
+      output.then(() => exited = true, () => exited = true);
       try {
         // Booted: is-system-running says running (polled with a deadline).
         const end = Date.now() + 60_000;
         let state = "";
         let n = 0;
         while (state !== "running") {
+          assert.ok(!exited, `${id} exited before it was running`);
           assert.ok(Date.now() < end, `${id} did not reach running within 60 s (last: ${state})`);
           await new Promise((r) => setTimeout(r, 200));
           const r = await ctr(setup, [
@@ -116,28 +119,27 @@ function registerTest(setup: CriSetup, major: string, tag: typeof TAGS[number]):
         assert.equal(kill.code, 0, kill.stderr);
         const out = await output;
         const ms = performance.now() - t0;
-        const stdout = new TextDecoder().decode(out.stdout);
-        try {
-          console.log(
-            `ctr_test: containerd ${major}, debian-${tag}: ctr task kill to exit ${
-              ms.toFixed(0)
-            } ms, exit ${out.code}`,
-          );
-          assert.equal(out.code, 0, "ctr run's exit code (the container's)");
-          assert.ok(ms < 2000, `the stop took ${ms.toFixed(0)} ms (limit 2000 ms)`);
-          const lines = stdout.split("\n");
-          assert.ok(
-            lines.some((l) => /^Forwarding the journal from the start of the boot/.test(l)),
-          );
-          assert.ok(lines.indexOf("Journal stopped") > lines.indexOf("Shutting down."));
-        } catch (e) {
-          console.error(
-            `--- ctr run output of ${id} ---\n${stdout}\n${
-              new TextDecoder().decode(out.stderr)
-            }---`,
-          );
-          throw e;
-        }
+        console.log(
+          `ctr_test: containerd ${major}, debian-${tag}: ctr task kill to exit ${
+            ms.toFixed(0)
+          } ms, exit ${out.code}`,
+        );
+        assert.equal(out.code, 0, "ctr run's exit code (the container's)");
+        assert.ok(ms < 2000, `the stop took ${ms.toFixed(0)} ms (limit 2000 ms)`);
+        const lines = new TextDecoder().decode(out.stdout).split("\n");
+        assert.ok(lines.some((l) => /^Forwarding the journal from the start of the boot/.test(l)));
+        assert.ok(lines.indexOf("Journal stopped") > lines.indexOf("Shutting down."));
+      } catch (e) {
+        // The container's output (its stdout is ctr's), once it has ended.
+        await ctr(setup, ["task", "kill", "--signal", "SIGKILL", id]).catch(() => {});
+        const out = await output;
+        const dec = new TextDecoder();
+        console.error(
+          `--- ctr run output of ${id} ---\n${dec.decode(out.stdout)}\n${
+            dec.decode(out.stderr)
+          }---`,
+        );
+        throw e;
       } finally {
         clearTimeout(deadline);
         await ctr(setup, ["task", "kill", "--signal", "SIGKILL", id]).catch(() => {});
