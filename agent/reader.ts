@@ -80,6 +80,8 @@ export interface FillResult {
   entries: number;
   /** The cursor of the last consumed entry, or null if none was consumed. */
   cursor: string | null;
+  /** The cursor of the first consumed entry, or null if none was consumed. */
+  firstCursor: string | null;
 }
 
 /**
@@ -142,7 +144,8 @@ export class EntryReader {
    * @param out The two buffers.
    * @param maxBytes Stop once this many bytes are buffered (a line is never split, so
    *   the buffers may end up longer by one line).
-   * @returns Entries consumed, and the cursor of the last consumed entry (null if none).
+   * @returns Entries consumed, and the cursors of the first and the last consumed entry
+   *   (null if none).
    * @throws {JournalError} If reading fails (other than an unreadable entry, which is
    *   skipped).
    */
@@ -156,9 +159,11 @@ export class EntryReader {
     const stderrPriority = this.#stderrPriority;
     const { stdout, stderr } = out;
     let entries = 0;
+    let firstCursor: string | null = null;
     while (stdout.length + stderr.length < maxBytes) {
       if (!j.next()) break;
-      entries++;
+      // One cursor per batch for the sequence check (gap.ts), none per entry.
+      if (++entries === 1) firstCursor = j.cursor();
       if (!j.readEntry(entry, this.#full)) continue;
       if (filter !== null && !filter.accepts(entry)) continue;
       if (usePriority) {
@@ -167,6 +172,6 @@ export class EntryReader {
         format(entry, prio <= stderrPriority ? stderr : stdout);
       } else format(entry, stdout);
     }
-    return { entries, cursor: entries > 0 ? j.cursor() : null };
+    return { entries, cursor: entries > 0 ? j.cursor() : null, firstCursor };
   }
 }
