@@ -12,15 +12,28 @@
  *
  * @module
  */
-import type { CommandResult } from "./harness.ts";
+import assert from "node:assert/strict";
+import { recordFigure } from "./_figures.ts";
+
+const MIB = 1024 * 1024;
 
 /** Bytes of randomness a flood line carries (8,000 characters of base64). */
 export const RANDOM_BYTES = 6_000;
 /** A flood line's length at most: name, number, base64 (under Docker's 16 KiB split). */
 export const LINE_BYTES = 8_030;
 
+/** What {@link Exec} returns. */
+export interface ExecResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
 /** Runs a command in the container, e.g. `(cmd) => c.exec(cmd)`. */
-export type Exec = (cmd: string[]) => Promise<CommandResult>;
+export type Exec = (cmd: string[]) => Promise<ExecResult>;
 
 /**
  * How many flood lines carry `factor` times `bytes`.
@@ -39,7 +52,7 @@ export function linesFor(bytes: number, factor = 5): number {
  *
  * @returns The command's result once the writer has finished.
  */
-export function flood(exec: Exec, ident: string, count: number): Promise<CommandResult> {
+export function flood(exec: Exec, ident: string, count: number): Promise<ExecResult> {
   return exec([
     "sh",
     "-c",
@@ -154,4 +167,119 @@ export async function pollUntil<T>(
     if (ok(v) || Date.now() > deadline) return v;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** A running container, whatever runs it (Docker, Podman). */
+export interface Target {
+  /** The image tag, for figures. */
+  image: string;
+  /** The runtime, for figures: "docker" or "podman". */
+  runtime: string;
+  /** Runs a command in the container. */
+  exec: Exec;
+  /** The runtime's log file of the container. */
+  logPath: string;
+  /** Its format. */
+  format: LogFormat;
+  /** Whether it runs, and whether the kernel OOM-killed it. */
+  state(): Promise<{ running: boolean; oomKilled: boolean }>;
+  /** The container cgroup's peak memory in bytes (0 if unknown). */
+  peakBytes(): Promise<number>;
+}
+
+/**
+ * Floods `5 x limit` bytes as fast as a shell writes and checks that the container
+ * lives and every line reached the log once, with no loss line.
+ *
+ * @param t The container.
+ * @param limitMib Its memory limit.
+ * @throws {AssertionError} Otherwise.
+ */
+export async function floodScenario(t: Target, limitMib: number): Promise<void> {
+  const sent = linesFor(limitMib * MIB);
+  const t0 = performance.now();
+  const w = await flood(t.exec, "memflood", sent);
+  // A writer that died with the container (SIGPIPE) says less than the container's state.
+  if (w.code !== 0) assert.deepEqual(await t.state(), { running: true, oomKilled: false });
+  assert.equal(w.code, 0, w.stderr);
+  const writeMs = performance.now() - t0;
+  const log = await pollUntil(
+    () => readLogFile(t.logPath, t.format),
+    (l) => new Set(l.seqs.get("memflood")).size >= sent || l.lossLines.length > 0,
+    120_000,
+  );
+  const tally = tallyFlood(log.seqs.get("memflood"), sent);
+  const state = await t.state();
+  recordFigure({
+    test: "memory",
+    scenario: `${t.runtime}-flood-${limitMib}m`,
+    image: t.image,
+    ...tally,
+    logMiB: Math.round((sent * (RANDOM_BYTES / 3 * 4)) / MIB),
+    peakMiB: Math.round((await t.peakBytes()) / MIB),
+    writeMs: Math.round(writeMs),
+    ms: Math.round(performance.now() - t0),
+  });
+  assert.deepEqual(state, { running: true, oomKilled: false });
+  assert.deepEqual(log.lossLines, []);
+  assert.equal(tally.lost, 0, JSON.stringify(tally));
+  assert.equal(tally.duplicated, 0, JSON.stringify(tally));
+}
+
+/**
+ * Stops the agent (SIGSTOP, as a stalled log reader stalls it) while three times the
+ * journal's cap goes into the journal, so that journald removes the oldest entries
+ * before the agent reads them; then checks that the container lives and that exactly one
+ * loss line reports exactly the lines missing from the log.
+ *
+ * @param t The container.
+ * @param capBytes The journal's cap (`RuntimeMaxUse=`).
+ * @throws {AssertionError} Otherwise.
+ */
+export async function stallScenario(t: Target, capBytes: number): Promise<void> {
+  const before = (await readLogFile(t.logPath, t.format)).lossLines.length;
+  const show = await t.exec(["systemctl", "show", "-p", "MainPID", "--value", "journalagent"]);
+  const pid = Number(show.stdout.trim());
+  assert.ok(pid > 1, `agent not running (MainPID ${pid})`);
+  assert.equal((await t.exec(["sh", "-c", `kill -STOP ${pid}`])).code, 0);
+  const sent = linesFor(capBytes, 3);
+  const t0 = performance.now();
+  try {
+    const w = await flood(t.exec, "memstall", sent);
+    assert.equal(w.code, 0, w.stderr);
+    // journald has stored them all once the last one is in the journal.
+    await pollUntil(
+      () => t.exec(["sh", "-c", "journalctl -q -t memstall -n 1 -o cat | cut -c1-20"]),
+      (r) => r.stdout.startsWith(`memstall ${sent - 1} `),
+      30_000,
+    );
+  } finally {
+    assert.equal((await t.exec(["sh", "-c", `kill -CONT ${pid}`])).code, 0);
+  }
+  const log = await pollUntil(
+    () => readLogFile(t.logPath, t.format),
+    (l) => (l.seqs.get("memstall") ?? []).includes(sent - 1) && l.lossLines.length > before,
+    60_000,
+  );
+  const tally = tallyFlood(log.seqs.get("memstall"), sent);
+  const lines = log.lossLines.slice(before);
+  const state = await t.state();
+  recordFigure({
+    test: "memory",
+    scenario: `${t.runtime}-stalled`,
+    image: t.image,
+    ...tally,
+    reported: lines.map(lossCount).reduce((a, b) => a + b, 0),
+    lossLines: lines.length,
+    ms: Math.round(performance.now() - t0),
+  });
+  assert.deepEqual(state, { running: true, oomKilled: false });
+  assert.ok(tally.lost > 0, `the stall did not overfill the journal: ${JSON.stringify(tally)}`);
+  assert.equal(tally.duplicated, 0);
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(
+    lines[0]!,
+    /^journalagent: \d+ journal entries lost between \d{4}-\d\d-\d\dT[\d:.]+Z and \d{4}-\d\d-\d\dT[\d:.]+Z: /,
+  );
+  assert.equal(lossCount(lines[0]!), tally.lost, `${lines[0]} / ${JSON.stringify(tally)}`);
 }
