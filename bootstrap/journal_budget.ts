@@ -17,8 +17,8 @@ const MIB = 1024 * 1024;
 
 /** The journal's cap without a memory limit. */
 export const UNLIMITED_JOURNAL_BYTES = 64 * MIB;
-/** The share of the memory limit the journal may use: 1/8. */
-export const JOURNAL_SHARE = 8;
+/** The share of the memory limit the journal may use: 1/4. */
+export const JOURNAL_SHARE = 4;
 /** The smallest cap (journald needs room for a few files of at least 512 KiB). */
 export const MIN_JOURNAL_BYTES = 4 * MIB;
 /** How many files the journal is split into (journald's own default ratio, 1/8). */
@@ -41,7 +41,7 @@ export interface JournalBudget {
 }
 
 /**
- * The cap for a memory limit: 1/8 of the limit, at least 4 MiB, at most 64 MiB; 64 MiB
+ * The cap for a memory limit: 1/4 of the limit, at least 4 MiB, at most 64 MiB; 64 MiB
  * without a limit. Whole MiB, so that journald's own rounding changes nothing.
  *
  * @param limitBytes The container's memory limit, or undefined for none.
@@ -50,7 +50,7 @@ export interface JournalBudget {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(journalBudget(256 * 1024 * 1024).maxUse, 32 * 1024 * 1024);
+ * assert.equal(journalBudget(128 * 1024 * 1024).maxUse, 32 * 1024 * 1024);
  * ```
  */
 export function journalBudget(limitBytes: number | undefined): JournalBudget {
@@ -163,7 +163,7 @@ export function journalDropIn(budget: JournalBudget, limit: MemoryLimit | undefi
     `# memory limit: ${limit ? `${limit.bytes} bytes (${limit.source})` : "none"}`,
     '# Written by systemd-bootstrap at every start (docs/bootstrap.md, "Memory"): the',
     "# runtime journal in /run is charged to the container's memory, so it is capped at",
-    "# 1/8 of the limit (4 to 64 MiB; 64 MiB without a limit). To choose yourself, set",
+    "# 1/4 of the limit (4 to 64 MiB; 64 MiB without a limit). To choose yourself, set",
     "# RuntimeMaxUse= in /etc/systemd/journald.conf.d/*.conf: then this file is not written.",
     "[Journal]",
     `RuntimeMaxUse=${formatSize(budget.maxUse)}`,

@@ -12,14 +12,16 @@ import {
 
 const MIB = 1024 * 1024;
 
-Deno.test("journalBudget() caps the journal at 1/8 of the limit, 4 to 64 MiB", () => {
-  assert.deepEqual(journalBudget(128 * MIB), { maxUse: 16 * MIB, maxFileSize: 2 * MIB });
-  assert.deepEqual(journalBudget(256 * MIB), { maxUse: 32 * MIB, maxFileSize: 4 * MIB });
+Deno.test("journalBudget() caps the journal at 1/4 of the limit, 4 to 64 MiB", () => {
+  assert.deepEqual(journalBudget(128 * MIB), { maxUse: 32 * MIB, maxFileSize: 4 * MIB });
+  assert.deepEqual(journalBudget(256 * MIB), { maxUse: 64 * MIB, maxFileSize: 8 * MIB });
   assert.deepEqual(journalBudget(8 * 1024 * MIB), { maxUse: 64 * MIB, maxFileSize: 8 * MIB });
   assert.deepEqual(journalBudget(16 * MIB), { maxUse: 4 * MIB, maxFileSize: 512 * 1024 });
+  assert.deepEqual(journalBudget(24 * MIB), { maxUse: 6 * MIB, maxFileSize: 768 * 1024 });
   assert.deepEqual(journalBudget(undefined), { maxUse: 64 * MIB, maxFileSize: 8 * MIB });
   // Rounded down to whole MiB.
-  assert.equal(journalBudget(100 * MIB).maxUse, 12 * MIB);
+  assert.equal(journalBudget(100 * MIB).maxUse, 25 * MIB);
+  assert.equal(journalBudget(90 * MIB).maxUse, 22 * MIB);
 });
 
 Deno.test("formatSize() writes whole MiB with M, else K", () => {
@@ -41,8 +43,8 @@ Deno.test("runtimeSettings() finds Runtime*= in [Journal] only, not in comments"
 });
 
 Deno.test("journalDropIn() writes journald.conf syntax with the limit in a comment", () => {
-  const text = journalDropIn(journalBudget(128 * MIB), { bytes: 128 * MIB, source: "/x" });
-  assert.match(text, /^# memory limit: 134217728 bytes \(\/x\)\n/);
+  const text = journalDropIn(journalBudget(64 * MIB), { bytes: 64 * MIB, source: "/x" });
+  assert.match(text, /^# memory limit: 67108864 bytes \(\/x\)\n/);
   assert.match(text, /\n\[Journal\]\nRuntimeMaxUse=16M\nRuntimeMaxFileSize=2M\n$/);
 });
 
@@ -72,7 +74,7 @@ Deno.test("describeJournalBudget() reports the drop-in's limit and cap", () => {
   );
   assert.equal(
     d,
-    "limit 268435456 bytes (/m); runtime journal capped at 32M (files of 4M) by " +
+    "limit 268435456 bytes (/m); runtime journal capped at 64M (files of 8M) by " +
       `/run/systemd/journald.conf.d/${JOURNAL_DROPIN_NAME}`,
   );
   assert.equal(

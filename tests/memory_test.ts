@@ -13,7 +13,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Container, docker, testEachImage } from "./harness.ts";
+import { Container, docker, testEachImage } from "./harness.ts";
 import { floodScenario, stallScenario, type Target } from "./_memory.ts";
 
 const MIB = 1024 * 1024;
@@ -78,9 +78,9 @@ testEachImage(
   async (c) => {
     const t = await target(c);
     await floodScenario(t, 128);
-    // 1/8 of 128 MiB (checked after the flood: on the old code the flood fails first).
-    assert.equal(await journalCap(c), "16M");
-    await stallScenario(t, 16 * MIB);
+    // 1/4 of 128 MiB (checked after the flood: on the old code the flood fails first).
+    assert.equal(await journalCap(c), "32M");
+    await stallScenario(t, 32 * MIB);
   },
 );
 
@@ -95,6 +95,61 @@ testEachImage(
   },
   async (c) => {
     await floodScenario(await target(c), 256);
-    assert.equal(await journalCap(c), "32M");
+    assert.equal(await journalCap(c), "64M");
+  },
+);
+
+/** journald's own report of its runtime journal's cap, e.g. "16.0M". */
+async function journaldMax(c: Container): Promise<string> {
+  const r = await c.exec(["journalctl", "-b", "-u", "systemd-journald", "-o", "cat", "--no-pager"]);
+  return /^Runtime Journal .* max ([\d.]+[KMG]),/m.exec(r.stdout)?.[1] ?? `none in: ${r.stdout}`;
+}
+
+testEachImage(
+  "a RuntimeMaxUse= of the user's wins over the bootstrap's cap; doctor shows limit and cap",
+  { flags: ["minimal"], dockerArgs: limitFlags(128) },
+  async (c) => {
+    // This container: the bootstrap's cap, seen by journald and by doctor.
+    assert.equal(await journaldMax(c), "32.0M");
+    const doctor = await c.exec(["containering-systemd", "doctor"]);
+    assert.match(
+      doctor.stdout,
+      /^memory +info +limit 134217728 bytes \(\/sys\/fs\/cgroup\/memory\/memory\.limit_in_bytes\); runtime journal capped at 32M /m,
+    );
+    // A user's setting in /etc/systemd/journald.conf (which a drop-in would override).
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/journald.conf`, "[Journal]\nRuntimeMaxUse=24M\n");
+      await using other = await Container.start(c.tag, {
+        flags: "minimal",
+        dockerArgs: [
+          ...limitFlags(128),
+          "-v",
+          `${dir}/journald.conf:/etc/systemd/journald.conf:ro`,
+        ],
+      });
+      assert.equal(
+        await journalCap(other),
+        "none (cat: /run/systemd/journald.conf.d/00-containering-systemd-memory.conf: No such file or directory)",
+      );
+      assert.equal(await journaldMax(other), "24.0M");
+      const d = await other.exec(["containering-systemd", "doctor"]);
+      assert.match(
+        d.stdout,
+        /^memory +info +runtime journal sized by \/etc\/systemd\/journald\.conf \(RuntimeMaxUse\)$/m,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+testEachImage(
+  "--privileged without --tmpfs /run: the bootstrap mounts /run, the cap holds",
+  { flags: ["privileged"], dockerArgs: limitFlags(128) },
+  async (c) => {
+    assert.equal(await journaldMax(c), "32.0M");
+    const mounts = await c.exec(["findmnt", "-n", "-o", "FSTYPE", "/run"]);
+    assert.equal(mounts.stdout.trim().split("\n")[0], "tmpfs");
   },
 );

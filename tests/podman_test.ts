@@ -238,7 +238,7 @@ for (const tag of selected()) {
           },
         };
         await floodScenario(t, 128);
-        await stallScenario(t, 16 * 1024 * 1024);
+        await stallScenario(t, 32 * 1024 * 1024);
       } catch (e) {
         const logs = await podman(["logs", "--tail", "40", name]);
         console.error(logs.stdout.split("\n").map((l) => l.slice(0, 300)).join("\n"));
