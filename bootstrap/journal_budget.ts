@@ -86,7 +86,13 @@ export function runtimeSettings(text: string): string[] {
   return found;
 }
 
-/** The configuration files an image or a user may set journald's sizes in. */
+/**
+ * The configuration files an image or a user may set journald's sizes in
+ * (journald.conf(5): the main file and the drop-in directories, /run excluded).
+ *
+ * @param readDir Lists the `*.conf` names in a directory, sorted; [] if it is missing.
+ * @returns Paths, the main file first.
+ */
 export function journaldConfigFiles(
   readDir: (dir: string) => string[] = listConf,
 ): string[] {
@@ -145,7 +151,12 @@ function readIfExists(path: string): string | undefined {
   }
 }
 
-/** Formats bytes as journald.conf(5) takes them: whole MiB with "M", else "K". */
+/**
+ * Formats bytes as journald.conf(5) takes them.
+ *
+ * @param bytes A size.
+ * @returns Whole MiB with "M" (e.g. "16M"), else KiB rounded up with "K".
+ */
 export function formatSize(bytes: number): string {
   return bytes % MIB === 0 ? `${bytes / MIB}M` : `${Math.ceil(bytes / 1024)}K`;
 }

@@ -237,7 +237,9 @@ for (const tag of selected()) {
             }
           },
         };
-        await floodScenario(t, 128);
+        // conmon's log path is slower than the shell writer here: the journal overflows,
+        // and every line lost must be counted in a loss line.
+        await floodScenario(t, 128, { lossy: true });
         await stallScenario(t, 32 * 1024 * 1024);
       } catch (e) {
         const logs = await podman(["logs", "--tail", "40", name]);
