@@ -167,13 +167,14 @@ export class GapDetector {
   /**
    * Checks a batch and remembers its last entry.
    *
-   * @param firstCursor The cursor of the batch's first entry.
+   * @param firstCursor The cursor of the batch's first entry, or null if it could not be
+   *   read (then only the batch's last entry is remembered).
    * @param lastCursor The cursor of its last entry.
    * @param entries How many entries the batch read.
    * @returns The gaps found (before the batch, inside it), usually none.
    */
-  check(firstCursor: string, lastCursor: string, entries: number): Gap[] {
-    const first = cursorPosition(firstCursor);
+  check(firstCursor: string | null, lastCursor: string, entries: number): Gap[] {
+    const first = firstCursor === null ? undefined : cursorPosition(firstCursor);
     const last = cursorPosition(lastCursor);
     const known = this.#known;
     this.#known = last !== undefined;

@@ -90,6 +90,13 @@ Deno.test("GapDetector.check() reports nothing before the first batch when unkno
   assert.deepEqual(g.check(cursor(601), cursor(601), 1).map((x) => x.lost), [1]);
 });
 
+Deno.test("GapDetector.check() skips a batch whose first cursor is unreadable", () => {
+  const g = new GapDetector({ fromStart: true });
+  assert.deepEqual(g.check(null, cursor(50), 10), []);
+  assert.deepEqual(g.check(cursor(51), cursor(60), 10), []);
+  assert.deepEqual(g.check(cursor(71), cursor(71), 1).map((x) => x.lost), [10]);
+});
+
 Deno.test("formatGap() names the count and both times", () => {
   const line = formatGap({
     lost: 21_500,

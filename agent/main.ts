@@ -267,7 +267,7 @@ export async function runAgent(
       stats.entries += r.entries;
       // Into the batch, so that the line reaches the output exactly once with it (not
       // logged: the journal would forward it a second time).
-      for (const gap of gaps.check(r.firstCursor!, r.cursor!, r.entries)) {
+      for (const gap of gaps.check(r.firstCursor, r.cursor!, r.entries)) {
         buffers.stderr.appendAscii(`${formatGap(gap)}\n`);
         stats.lost += gap.lost;
       }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { JournalError } from "../ffi/libsystemd.ts";
 import { UnitFilter } from "./filter.ts";
 import { EntryFields } from "./format_entry.ts";
 import { formatCollector } from "./format_collector.ts";
@@ -52,6 +53,20 @@ export interface ReaderOptions {
 }
 
 type Formatter = (entry: EntryFields, out: OutputBuffer) => unknown;
+
+/**
+ * The current entry's cursor, or null where the entry cannot be read (EBADMSG, seen on
+ * an entry of a file journald was vacuuming): the sequence check then skips a batch
+ * rather than stop the agent.
+ */
+function cursorOrNull(j: Journal): string | null {
+  try {
+    return j.cursor();
+  } catch (e) {
+    if (e instanceof JournalError) return null;
+    throw e;
+  }
+}
 
 function formatterFor(format: OutputFormat): Formatter {
   switch (format) {
@@ -163,7 +178,7 @@ export class EntryReader {
     while (stdout.length + stderr.length < maxBytes) {
       if (!j.next()) break;
       // One cursor per batch for the sequence check (gap.ts), none per entry.
-      if (++entries === 1) firstCursor = j.cursor();
+      if (++entries === 1) firstCursor = cursorOrNull(j);
       if (!j.readEntry(entry, this.#full)) continue;
       if (filter !== null && !filter.accepts(entry)) continue;
       if (usePriority) {
