@@ -140,6 +140,19 @@ export function formatGap(gap: Gap): string {
 }
 
 /**
+ * The line for entries the agent read past but could not decode (sd-journal returned
+ * EBADMSG or EADDRNOTAVAIL for them), so that skipping them is never silent either.
+ *
+ * @param count How many.
+ * @returns e.g. `journalagent: 1 journal entry could not be read and was skipped`.
+ */
+export function formatUnreadable(count: number): string {
+  return `journalagent: ${count} journal ${
+    count === 1 ? "entry could not be read and was" : "entries could not be read and were"
+  } skipped (a damaged or vanishing journal file)`;
+}
+
+/**
  * Follows the sequence numbers batch by batch.
  *
  * @example

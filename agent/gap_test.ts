@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   cursorPosition,
   formatGap,
+  formatUnreadable,
   gapBetween,
   GapDetector,
   gapWithin,
@@ -112,6 +113,14 @@ Deno.test("formatGap() names the count and both times", () => {
     formatGap({ lost: 1, exact: false, before: pos(2) }),
     /^journalagent: at least 1 journal entry lost before 1970-01-01T00:00:00\.002000Z: /,
   );
+});
+
+Deno.test("formatUnreadable() counts in one line", () => {
+  assert.equal(
+    formatUnreadable(1),
+    "journalagent: 1 journal entry could not be read and was skipped (a damaged or vanishing journal file)",
+  );
+  assert.match(formatUnreadable(3), /^journalagent: 3 journal entries could not be read and were /);
 });
 
 Deno.test("isoMicros() keeps microseconds", () => {

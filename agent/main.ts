@@ -13,7 +13,7 @@ import { EXIT_NO_OUTPUT, type OutputFds, OutputUnavailableError, takeOutputFds }
 import { Journal } from "./journal.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { EntryReader } from "./reader.ts";
-import { formatGap, GapDetector, gapStart } from "./gap.ts";
+import { formatGap, formatUnreadable, GapDetector, gapStart } from "./gap.ts";
 import { fdStoreSize, listenFds } from "./fd_store.ts";
 import { OutputSink } from "./output_sink.ts";
 import { StagedOutput } from "./staging.ts";
@@ -270,6 +270,10 @@ export async function runAgent(
       for (const gap of gaps.check(r.firstCursor, r.cursor!, r.entries)) {
         buffers.stderr.appendAscii(`${formatGap(gap)}\n`);
         stats.lost += gap.lost;
+      }
+      if (r.unreadable > 0) {
+        buffers.stderr.appendAscii(`${formatUnreadable(r.unreadable)}\n`);
+        stats.lost += r.unreadable;
       }
       const o = buffers.stdout.length;
       const e = buffers.stderr.length;

@@ -97,6 +97,8 @@ export interface FillResult {
   cursor: string | null;
   /** The cursor of the first consumed entry, or null if none was consumed. */
   firstCursor: string | null;
+  /** Entries consumed but skipped because they could not be read (EBADMSG, EADDRNOTAVAIL). */
+  unreadable: number;
 }
 
 /**
@@ -175,11 +177,15 @@ export class EntryReader {
     const { stdout, stderr } = out;
     let entries = 0;
     let firstCursor: string | null = null;
+    let unreadable = 0;
     while (stdout.length + stderr.length < maxBytes) {
       if (!j.next()) break;
       // One cursor per batch for the sequence check (gap.ts), none per entry.
       if (++entries === 1) firstCursor = cursorOrNull(j);
-      if (!j.readEntry(entry, this.#full)) continue;
+      if (!j.readEntry(entry, this.#full)) {
+        unreadable++;
+        continue;
+      }
       if (filter !== null && !filter.accepts(entry)) continue;
       if (usePriority) {
         const prio = entry.priority();
@@ -187,6 +193,6 @@ export class EntryReader {
         format(entry, prio <= stderrPriority ? stderr : stdout);
       } else format(entry, stdout);
     }
-    return { entries, cursor: entries > 0 ? j.cursor() : null, firstCursor };
+    return { entries, cursor: entries > 0 ? j.cursor() : null, firstCursor, unreadable };
   }
 }
