@@ -111,7 +111,7 @@ export async function readLogFile(path: string, format: LogFormat): Promise<LogT
       let a = seqs.get(seq[1]!);
       if (!a) seqs.set(seq[1]!, a = []);
       a.push(Number(seq[2]));
-    } else if (body.includes("journal entries lost") || body.includes("journal entry lost")) {
+    } else if (/^journalagent: .*(journal entr(y|ies) lost|could not be read)/.test(body)) {
       lossLines.push(body.replace(/\\n".*$/, ""));
     }
   }
