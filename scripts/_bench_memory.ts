@@ -58,7 +58,9 @@ async function waitLast(name: string, n: number, deadline: number): Promise<void
 
 async function countLines(name: string): Promise<number> {
   const r = await new Deno.Command("sh", {
-    args: ["-c", `docker logs ${name} 2>/dev/null | grep -c 'lorem ipsum dolor sit amet'`],
+    // Flood lines only (systemd's "Started memflood.service - sh -c awk ..." line quotes
+    // the same words), each number once.
+    args: ["-c", `docker logs ${name} 2>/dev/null | grep -E '^ *[0-9]+ lorem' | sort -u | wc -l`],
     stdout: "piped",
   }).output();
   return Number(new TextDecoder().decode(r.stdout).trim());
