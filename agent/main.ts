@@ -13,6 +13,7 @@ import { EXIT_NO_OUTPUT, type OutputFds, OutputUnavailableError, takeOutputFds }
 import { Journal } from "./journal.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { EntryReader } from "./reader.ts";
+import { formatGap, formatUnreadable, GapDetector, gapStart } from "./gap.ts";
 import { fdStoreSize, listenFds } from "./fd_store.ts";
 import { OutputSink } from "./output_sink.ts";
 import { notifyReady } from "./ready.ts";
@@ -66,6 +67,8 @@ export interface AgentStats {
   batches: number;
   /** Batches that did not go in with one write(2) per output (split, so not atomic). */
   splitBatches: number;
+  /** Entries journald removed before they were read (reported on stderr, gap.ts). */
+  lost: number;
 }
 
 /** Options for {@link runAgent}. */
@@ -216,6 +219,8 @@ export async function runAgent(
         }${note})`
         : "written directly)"),
   );
+  // Entries journald removed before they were forwarded are reported, not skipped silently.
+  const gaps = new GapDetector(gapStart(journal, from, resumeCursor));
   const reader = new EntryReader(journal, {
     format: config.output,
     units: config.units,
@@ -232,7 +237,7 @@ export async function runAgent(
   const stageLimit = stages.length > 0
     ? Math.min(...stages.map((s) => s.capacity)) - 65_536
     : Infinity;
-  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0, splitBatches: 0 };
+  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0, splitBatches: 0, lost: 0 };
   let interval = config.pollIntervalMs;
   let lastEntryAt = performance.now();
   // Stop handling: the phase after `stop` fired.
@@ -261,6 +266,16 @@ export async function runAgent(
     const r = reader.fill(buffers, Math.max(room, 1));
     if (r.entries > 0) {
       stats.entries += r.entries;
+      // Into the batch, so that the line reaches the output exactly once with it (not
+      // logged: the journal would forward it a second time).
+      for (const gap of gaps.check(r.firstCursor, r.cursor!, r.entries)) {
+        buffers.stderr.appendAscii(`${formatGap(gap)}\n`);
+        stats.lost += gap.lost;
+      }
+      if (r.unreadable > 0) {
+        buffers.stderr.appendAscii(`${formatUnreadable(r.unreadable)}\n`);
+        stats.lost += r.unreadable;
+      }
       const o = buffers.stdout.length;
       const e = buffers.stderr.length;
       if (
@@ -483,7 +498,8 @@ async function startAgent(
     const stats = await runAgent(config, fds, { stop, fdStore });
     logLine(
       `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +
-        `${stats.batches} batches (${stats.splitBatches} split)`,
+        `${stats.batches} batches (${stats.splitBatches} split)` +
+        (stats.lost > 0 ? `; ${stats.lost} entries were lost before they were read` : ""),
     );
     return 0;
   } catch (e) {

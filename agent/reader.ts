@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { JournalError } from "../ffi/libsystemd.ts";
 import { UnitFilter } from "./filter.ts";
 import { EntryFields } from "./format_entry.ts";
 import { formatCollector } from "./format_collector.ts";
@@ -53,6 +54,20 @@ export interface ReaderOptions {
 
 type Formatter = (entry: EntryFields, out: OutputBuffer) => unknown;
 
+/**
+ * The current entry's cursor, or null where the entry cannot be read (EBADMSG, seen on
+ * an entry of a file journald was vacuuming): the sequence check then skips a batch
+ * rather than stop the agent.
+ */
+function cursorOrNull(j: Journal): string | null {
+  try {
+    return j.cursor();
+  } catch (e) {
+    if (e instanceof JournalError) return null;
+    throw e;
+  }
+}
+
 function formatterFor(format: OutputFormat): Formatter {
   switch (format) {
     case "json":
@@ -80,6 +95,10 @@ export interface FillResult {
   entries: number;
   /** The cursor of the last consumed entry, or null if none was consumed. */
   cursor: string | null;
+  /** The cursor of the first consumed entry, or null if none was consumed. */
+  firstCursor: string | null;
+  /** Entries consumed but skipped because they could not be read (EBADMSG, EADDRNOTAVAIL). */
+  unreadable: number;
 }
 
 /**
@@ -147,7 +166,8 @@ export class EntryReader {
    * @param out The two buffers.
    * @param maxBytes Stop once this many bytes are buffered (a line is never split, so
    *   the buffers may end up longer by one line).
-   * @returns Entries consumed, and the cursor of the last consumed entry (null if none).
+   * @returns Entries consumed, and the cursors of the first and the last consumed entry
+   *   (null if none).
    * @throws {JournalError} If reading fails (other than an unreadable entry, which is
    *   skipped).
    */
@@ -161,10 +181,16 @@ export class EntryReader {
     const stderrPriority = this.#stderrPriority;
     const { stdout, stderr } = out;
     let entries = 0;
+    let firstCursor: string | null = null;
+    let unreadable = 0;
     while (stdout.length + stderr.length < maxBytes) {
       if (!j.next()) break;
-      entries++;
-      if (!j.readEntry(entry, this.#full)) continue;
+      // One cursor per batch for the sequence check (gap.ts), none per entry.
+      if (++entries === 1) firstCursor = cursorOrNull(j);
+      if (!j.readEntry(entry, this.#full)) {
+        unreadable++;
+        continue;
+      }
       if (filter !== null && !filter.accepts(entry)) continue;
       if (usePriority) {
         const prio = entry.priority();
@@ -172,6 +198,6 @@ export class EntryReader {
         format(entry, prio <= stderrPriority ? stderr : stdout);
       } else format(entry, stdout);
     }
-    return { entries, cursor: entries > 0 ? j.cursor() : null };
+    return { entries, cursor: entries > 0 ? j.cursor() : null, firstCursor, unreadable };
   }
 }

@@ -11,6 +11,8 @@ import { parseBootstrapConfig } from "./config.ts";
 import { containerEnvironment, parseEnviron } from "./environment.ts";
 import { failedUnits } from "./failed_units.ts";
 import { checkHealth } from "./health.ts";
+import { describeJournalBudget } from "./journal_budget.ts";
+import { readMemoryLimit } from "./memory_limit.ts";
 import { INTERCEPTOR_PATH, PID1_VARIABLES } from "./main.ts";
 import {
   checkRun,
@@ -138,6 +140,15 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRow[
   } catch (e) {
     rows.push(fromError("/run", e));
   }
+
+  rows.push({
+    check: "memory",
+    status: "info",
+    detail: describeJournalBudget(
+      undefined,
+      () => readMemoryLimit({ procCgroup: host.procCgroup }),
+    ),
+  });
 
   const layout = cgroupLayout(host.mountinfo);
   const ns = hasPrivateCgroupNamespace(host.procCgroup) ? "private" : "host's";

@@ -8,6 +8,7 @@ import { dropSysBoot } from "./capabilities.ts";
 import { BootstrapConfigError, parseBootstrapConfig } from "./config.ts";
 import { containerEnvironment, passedNames } from "./environment.ts";
 import { exec } from "./exec.ts";
+import { prepareJournalBudget } from "./memory.ts";
 import {
   checkPid1,
   checkRun,
@@ -103,7 +104,8 @@ export function pid1Environment(
  * Checks and prepares the container, then execs systemd as PID 1.
  *
  * Checks, in order: PID 1; systemd present; configuration (own and the agent's); /run;
- * cgroups (mounting a private cgroup2 where systemd >= 258 needs it).
+ * the journal's size for the memory limit (a journald drop-in under /run); cgroups
+ * (mounting a private cgroup2 where systemd >= 258 needs it).
  *
  * @param args Arguments for systemd (those given after the image name).
  * @param options Flags of the `bootstrap` subcommand.
@@ -132,6 +134,8 @@ export async function runBootstrap(
   }
   const host = readHost();
   checkRun(host);
+  // Before prepareCgroups(): on a hybrid host the limit is only in the v1 hierarchies.
+  prepareJournalBudget(host);
   prepareCgroups(await systemdVersion(systemd), host);
   dropSysBoot();
   return exec(systemd, [systemd, ...systemdArguments(args)], pid1Environment(env, config));

@@ -12,12 +12,16 @@
  * (nproc, kernel) and the systemd versions.
  *
  * Usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100]
- *        [--repeat 3] [--follow-entries 1000000] [--output docs/bench.md]
+ *        [--repeat 3] [--follow-entries 1000000] [--memory-entries 1000000]
+ *        [--output docs/bench.md]
  *        deno task bench --render docs/bench/results.json   (re-render, no measuring)
  *
  * With --follow-entries N > 0 it also measures the image's journalagent service itself
  * while following: latency from `logger` to the container log, idle CPU, anonymous RSS
- * at steady state and over a flood of N entries.
+ * at steady state and over a flood of N entries. With --memory-entries N > 0, the
+ * container's peak memory during a flood of N lines, without a limit, with 256 MiB and
+ * 128 MiB, next to a plain container writing the same lines to stdout
+ * (scripts/_bench_memory.ts).
  * Environment: CSD_IMAGE_REPO (image repository), CSD_BENCH_IMAGES (default images),
  * CSD_CONTAINER_PREFIX (container name prefix, default "csd-bench"), DOCKER.
  *
@@ -26,6 +30,7 @@
 import { parseArgs } from "node:util";
 import { docker, FLAG_SETS } from "../tests/harness.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "../tests/images.ts";
+import { measureContainerMemory, type MemoryRow, memoryTable } from "./_bench_memory.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = "/usr/lib/containering-systemd/deno";
@@ -59,6 +64,8 @@ interface ImageResult {
   memory: { entries: number; seconds: number; anonKiB: number[]; peakRssKiB: number };
   passes: number;
   follow?: FollowResult;
+  /** The container's peak memory during a flood (scripts/_bench_memory.ts). */
+  containerMemory?: MemoryRow[];
 }
 
 async function run(cmd: string[], what: string): Promise<string> {
@@ -406,6 +413,14 @@ export function table(result: ImageResult): string {
       mib(m.anonKiB.at(-1))
     } MiB (largest ${mib(Math.max(...m.anonKiB))} MiB).`,
     ...(result.follow ? followLines(result.follow) : []),
+    ...(result.containerMemory
+      ? [
+        "",
+        "The container's peak memory during a flood of awk lines (scripts/_bench_memory.ts):",
+        "",
+        memoryTable(result.containerMemory),
+      ]
+      : []),
   );
   return lines.join("\n");
 }
@@ -568,6 +583,7 @@ async function main(): Promise<void> {
       output: { type: "string", default: "docs/bench.md" },
       repeat: { type: "string", default: "3" },
       "follow-entries": { type: "string", default: "1000000" },
+      "memory-entries": { type: "string", default: "1000000" },
       render: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -583,14 +599,16 @@ async function main(): Promise<void> {
   const size = Number(values.size);
   const repeat = Number(values.repeat);
   const followEntries = Number(values["follow-entries"]);
+  const memoryEntries = Number(values["memory-entries"]);
   const bad = tags.find((t) => !(IMAGE_TAGS as readonly string[]).includes(t));
   if (
     values.help || bad || !(entries > 0) || !(size >= 20) || !(repeat >= 1) ||
-    !(followEntries >= 0)
+    !(followEntries >= 0) || !(memoryEntries >= 0)
   ) {
     console.error(
       "usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100] " +
-        "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--output docs/bench.md]\n" +
+        "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--memory-entries 1000000 (0: skip)] " +
+        "[--output docs/bench.md]\n" +
         "       deno task bench --render docs/bench/results.json\n" +
         "environment: CSD_IMAGE_REPO, CSD_BENCH_IMAGES, CSD_CONTAINER_PREFIX, DOCKER",
     );
@@ -612,6 +630,12 @@ async function main(): Promise<void> {
       results.push(await benchImage(tag as ImageTag, bundlePath, { entries, size, repeat }));
       if (followEntries > 0) {
         results.at(-1)!.follow = await followImage(tag as ImageTag, bundlePath, followEntries);
+      }
+      if (memoryEntries > 0) {
+        results.at(-1)!.containerMemory = await measureContainerMemory(
+          tag as ImageTag,
+          memoryEntries,
+        );
       }
       console.log(`\n### debian-${tag} (systemd ${results.at(-1)!.systemd})\n`);
       console.log(table(results.at(-1)!));

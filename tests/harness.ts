@@ -391,8 +391,11 @@ export class Container implements AsyncDisposable {
 
   /** Prints the container's stdout and stderr to this process's stderr. */
   async printLogs(): Promise<void> {
-    const l = await this.logs();
-    const tail = (s: string) => s.split("\n").slice(-60).join("\n");
+    // --tail: a flood of several hundred MiB does not fit a string.
+    const l = await docker(["logs", "--tail", "60", this.name]);
+    const tail = (s: string) =>
+      s.split("\n").slice(-60).map((x) => x.length > 500 ? `${x.slice(0, 500)}...` : x)
+        .join("\n");
     console.error(
       `--- ${this.name} stdout (last 60 lines) ---\n${tail(l.stdout)}\n` +
         `--- ${this.name} stderr (last 60 lines) ---\n${tail(l.stderr)}\n--- end ---`,

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { delay } from "./harness.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { floodScenario, stallScenario } from "./_memory.ts";
 
 /** Podman's flags for systemd (docs/runtimes.md). */
 export const PODMAN_FLAGS = [
@@ -164,6 +165,86 @@ for (const tag of selected()) {
         const lines = r.stderr.split("\n").filter(Boolean);
         assert.equal(lines.length, 1, r.stderr);
         assert.match(lines[0]!, /^systemd-bootstrap: .*: run podman with --systemd=always$/);
+      } finally {
+        await podman(["rm", "-f", name]);
+      }
+    },
+  });
+}
+
+// Memory-limited (tests/memory_test.ts has the same under Docker): on debian-12 only
+// unless CSD_MEMORY_ALL=1, for the wall time (a flood of 640 MiB).
+for (const tag of selected()) {
+  Deno.test({
+    name: `podman --memory 128m: a flood of 5x the limit loses nothing, a stalled agent ` +
+      `reports what journald removed [debian-${tag}]`,
+    ignore: podmanBinary === undefined ||
+      (tag !== "12" && Deno.env.get("CSD_MEMORY_ALL") !== "1"),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const image = await loadImage(tag);
+      const name = `csd-test-podman-mem-${tag}-${Deno.pid}`;
+      const flags = [...PODMAN_FLAGS, ...(tag === "sid" ? PODMAN_V2_FLAGS : [])];
+      const inspect = async (format: string) =>
+        (await podman(["inspect", "-f", format, name])).stdout.trim();
+      try {
+        const run = await podman([
+          "run",
+          "-d",
+          "--name",
+          name,
+          ...flags,
+          "--memory",
+          "128m",
+          "--memory-swap",
+          "128m",
+          "-e",
+          "JOURNALAGENT_OUTPUT=cat",
+          image,
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        let state = "";
+        const deadline = Date.now() + 30_000;
+        while (Date.now() < deadline) {
+          state = (await podman(["exec", name, "systemctl", "is-system-running", "--wait"]))
+            .stdout.trim();
+          if (state === "running") break;
+          await delay(200);
+        }
+        assert.equal(state, "running");
+        const id = await inspect("{{.Id}}");
+        const t = {
+          image: tag,
+          runtime: "podman",
+          exec: (cmd: string[]) => podman(["exec", name, ...cmd]),
+          logPath: await inspect("{{.HostConfig.LogConfig.Path}}"),
+          format: "k8s-file" as const,
+          state: async () => {
+            const [running, oom] = (await inspect("{{.State.Running}} {{.State.OOMKilled}}"))
+              .split(" ");
+            return { running: running === "true", oomKilled: oom === "true" };
+          },
+          peakBytes: async () => {
+            try {
+              return Number(
+                await Deno.readTextFile(
+                  `/sys/fs/cgroup/memory/libpod_parent/libpod-${id}/memory.max_usage_in_bytes`,
+                ),
+              );
+            } catch {
+              return 0; // another cgroup layout
+            }
+          },
+        };
+        // conmon's log path is slower than the shell writer here: the journal overflows,
+        // and every line lost must be counted in a loss line.
+        await floodScenario(t, 128, { lossy: true });
+        await stallScenario(t, 32 * 1024 * 1024);
+      } catch (e) {
+        const logs = await podman(["logs", "--tail", "40", name]);
+        console.error(logs.stdout.split("\n").map((l) => l.slice(0, 300)).join("\n"));
+        throw e;
       } finally {
         await podman(["rm", "-f", name]);
       }
