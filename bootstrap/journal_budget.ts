@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { readIfExists } from "./_read.ts";
 import type { MemoryLimit } from "./memory_limit.ts";
 
 const MIB = 1024 * 1024;
@@ -138,17 +139,6 @@ export function userJournalSettings(
     if (settings.length > 0) return { file, settings };
   }
   return undefined;
-}
-
-function readIfExists(path: string): string | undefined {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
-      return undefined;
-    }
-    throw e;
-  }
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readIfExists } from "./_read.ts";
 
 /** A memory limit and where it was read. */
 export interface MemoryLimit {
@@ -28,17 +29,6 @@ export interface ReadMemoryLimitOptions {
   root?: string;
   /** Reads a file's text, or returns undefined if it does not exist. @default Deno */
   readFile?: (path: string) => string | undefined;
-}
-
-function readIfExists(path: string): string | undefined {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
-      return undefined;
-    }
-    throw e;
-  }
 }
 
 /** `/a/b/c` → `["/a/b/c", "/a/b", "/a", ""]` (the container's cgroup and its ancestors). */

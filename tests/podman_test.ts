@@ -54,6 +54,19 @@ async function podman(args: string[], stdin?: Uint8Array) {
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
+/** Polls `systemctl is-system-running` in container `name` until "running" (30 s at most). */
+async function waitRunning(name: string): Promise<string> {
+  let state = "";
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    state = (await podman(["exec", name, "systemctl", "is-system-running", "--wait"]))
+      .stdout.trim();
+    if (state === "running") break;
+    await delay(200);
+  }
+  return state;
+}
+
 const loaded = new Map<ImageTag, Promise<string>>();
 
 /** Copies the Docker image of `tag` into Podman's store, once per test run. */
@@ -105,15 +118,7 @@ for (const tag of selected()) {
           image,
         ]);
         assert.equal(run.code, 0, run.stderr);
-        let state = "";
-        const deadline = Date.now() + 30_000;
-        while (Date.now() < deadline) {
-          state = (await podman(["exec", name, "systemctl", "is-system-running", "--wait"]))
-            .stdout.trim();
-          if (state === "running") break;
-          await delay(200);
-        }
-        assert.equal(state, "running");
+        assert.equal(await waitRunning(name), "running");
         // A service of the image's own, running as root, gets the variable.
         const env = await podman([
           "exec",
@@ -204,15 +209,7 @@ for (const tag of selected()) {
           image,
         ]);
         assert.equal(run.code, 0, run.stderr);
-        let state = "";
-        const deadline = Date.now() + 30_000;
-        while (Date.now() < deadline) {
-          state = (await podman(["exec", name, "systemctl", "is-system-running", "--wait"]))
-            .stdout.trim();
-          if (state === "running") break;
-          await delay(200);
-        }
-        assert.equal(state, "running");
+        assert.equal(await waitRunning(name), "running");
         const id = await inspect("{{.Id}}");
         const t = {
           image: tag,
