@@ -15,6 +15,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { dockerBinary } from "./images.ts";
+import { uniqueSuffix } from "./harness.ts";
 
 const SCRIPT = new URL("../scripts/ensure_containerd.sh", import.meta.url).pathname;
 const PROTO = new URL("./cri/api.proto", import.meta.url).pathname;
@@ -276,8 +277,6 @@ export function joinCriLog(
   return out;
 }
 
-let counter = 0;
-
 /** The result of ExecSync. */
 export interface ExecResult {
   /** The command's exit code. */
@@ -334,7 +333,7 @@ export class Pod implements AsyncDisposable {
    */
   static async run(client: CriClient, options: PodOptions): Promise<Pod> {
     await client.ensureImage(options.image);
-    const name = `csd-cri-${Deno.pid}-${++counter}`;
+    const name = `csd-cri-${uniqueSuffix()}`;
     const uid = crypto.randomUUID();
     // Beside containerd's socket, e.g. /var/cache/containering-systemd/containerd/pods.
     const dir = `${client.socket.replace(/\/[^/]*$/, "")}/pods/default_${name}_${uid}`;

@@ -37,7 +37,7 @@ testEachImage(
   {},
   async (c) => {
     const set = await c.sh(
-      "systemctl set-environment JOURNALAGENT_OUTPUT=jsn && systemctl restart journalagent",
+      "systemctl set-environment JOURNALAGENT_OUTPUT=jsn && systemctl restart --no-block journalagent",
     );
     assert.equal(set.code, 0, set.stderr);
     const line = 'journalagent: invalid JOURNALAGENT_OUTPUT "jsn": expected one of json, ' +
@@ -60,7 +60,7 @@ testEachImage(
     const r = await c.sh(
       "mkdir -p /run/systemd/system/journalagent.service.d && " +
         "printf '[Service]\\nPassEnvironment=\\n' >/run/systemd/system/journalagent.service.d/none.conf && " +
-        "systemctl daemon-reload && systemctl restart journalagent.service",
+        "systemctl daemon-reload && systemctl restart --no-block journalagent.service",
     );
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await waitUnitFailed(c, "journalagent"), [

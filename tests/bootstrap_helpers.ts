@@ -4,17 +4,15 @@
  *
  * @module
  */
-import { delay, docker, FLAG_SETS, TEST_LABEL } from "./harness.ts";
+import { delay, docker, FLAG_SETS, TEST_LABEL, uniqueSuffix } from "./harness.ts";
 import { imageName, type ImageTag } from "./images.ts";
 
 /** The minimal flag set, as the README documents it. */
 export const MINIMAL: readonly string[] = FLAG_SETS.minimal;
 
-let counter = 0;
-
-/** A unique container name for this test process. */
+/** A container name unique in this test run. */
 export function containerName(what: string): string {
-  return `csd-test-bs-${what}-${Deno.pid}-${++counter}`;
+  return `csd-test-bs-${what}-${uniqueSuffix()}`;
 }
 
 /** How a container run to its end went. */

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { CriClient, type CriSetup, ensureContainerd } from "./_cri.ts";
 import { IMAGE_TAGS, imageName } from "./images.ts";
+import { uniqueSuffix } from "./harness.ts";
 
 const list = (env: string) => Deno.env.get(env)?.split(",").map((s) => s.trim());
 const wantImages = list("CSD_TEST_IMAGES");
@@ -43,8 +44,6 @@ async function ctr(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-let counter = 0;
-
 for (const major of MAJORS) {
   const setup = await ensureContainerd(major);
   if (setup.skip) console.error(`ctr_test: skipping the containerd ${major} tests: ${setup.skip}`);
@@ -66,7 +65,7 @@ function registerTest(setup: CriSetup, major: string, tag: typeof TAGS[number]):
       } finally {
         client.close();
       }
-      const id = `csd-ctr-${tag}-${Deno.pid}-${++counter}`;
+      const id = `csd-ctr-${tag}-${uniqueSuffix()}`;
       const child = new Deno.Command(setup.ctr!, {
         args: [
           "--address",

@@ -14,7 +14,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Container, delay, docker, FLAG_SETS, testEachImage } from "./harness.ts";
+import { Container, delay, docker, FLAG_SETS, testEachImage, uniqueSuffix } from "./harness.ts";
 import { dockerBinary, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
 import {
   agentPid,
@@ -406,7 +406,7 @@ function selectedImages(): ImageTag[] {
 }
 
 async function slowReader(tag: ImageTag): Promise<void> {
-  const name = `csd-test-slow-${tag}-${Deno.pid}`;
+  const name = `csd-test-slow-${tag}-${uniqueSuffix()}`;
   const child = new Deno.Command(dockerBinary(), {
     args: [
       "run",

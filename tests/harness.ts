@@ -148,7 +148,16 @@ export interface StopResult {
   exitCode: number;
 }
 
-let counter = 0;
+/**
+ * A suffix for container, Pod and task names that is unique in this test run: the test
+ * files run in parallel workers of one Deno process (`deno test --parallel`), so the
+ * process ID and a per-module counter are not enough.
+ *
+ * @returns `PID-XXXXXXXX` (8 random hex digits).
+ */
+export function uniqueSuffix(): string {
+  return `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+}
 
 /** A running test container. Use with `await using` so it is always removed. */
 export class Container implements AsyncDisposable {
@@ -190,7 +199,7 @@ export class Container implements AsyncDisposable {
     options: StartOptions = {},
   ): Promise<Container> {
     const flags = options.flags ?? "minimal";
-    const name = `csd-test-${tag}-${flags}-${Deno.pid}-${++counter}`;
+    const name = `csd-test-${tag}-${flags}-${uniqueSuffix()}`;
     const args = [
       "run",
       "-d",

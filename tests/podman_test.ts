@@ -5,7 +5,7 @@
  * from Docker (`docker save | podman load`).
  */
 import assert from "node:assert/strict";
-import { delay } from "./harness.ts";
+import { delay, uniqueSuffix } from "./harness.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
 import { floodScenario, stallScenario } from "./_memory.ts";
 
@@ -104,7 +104,7 @@ for (const tag of selected()) {
     sanitizeOps: false,
     fn: async () => {
       const image = await loadImage(tag);
-      const name = `csd-test-podman-${tag}-${Deno.pid}`;
+      const name = `csd-test-podman-${tag}-${uniqueSuffix()}`;
       const flags = [...PODMAN_FLAGS, ...(tag === "sid" ? PODMAN_V2_FLAGS : [])];
       try {
         const run = await podman([
@@ -157,7 +157,7 @@ for (const tag of selected()) {
     sanitizeOps: false,
     fn: async () => {
       const image = await loadImage(tag);
-      const name = `csd-test-podman-bad-${tag}-${Deno.pid}`;
+      const name = `csd-test-podman-bad-${tag}-${uniqueSuffix()}`;
       try {
         const r = await podman([
           "run",
@@ -189,7 +189,7 @@ for (const tag of selected()) {
     sanitizeOps: false,
     fn: async () => {
       const image = await loadImage(tag);
-      const name = `csd-test-podman-mem-${tag}-${Deno.pid}`;
+      const name = `csd-test-podman-mem-${tag}-${uniqueSuffix()}`;
       const flags = [...PODMAN_FLAGS, ...(tag === "sid" ? PODMAN_V2_FLAGS : [])];
       const inspect = async (format: string) =>
         (await podman(["inspect", "-f", format, name])).stdout.trim();
