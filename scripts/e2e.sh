@@ -14,7 +14,7 @@ deno=./node_modules/.bin/deno
 if [ $# -gt 0 ]; then exec "$deno" test -A "$@"; fi
 
 timed=""
-for f in short_lived memory soak boot agent_stop bootstrap_lifecycle podman cri ctr; do
+for f in short_lived memory boot agent_stop bootstrap_lifecycle podman cri ctr; do
   [ -f "tests/${f}_test.ts" ] && timed="$timed tests/${f}_test.ts"
 done
 rc=0
