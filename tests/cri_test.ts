@@ -132,12 +132,13 @@ function podChecks(client: CriClient, version: string, tag: ImageTag): Promise<v
     assert.equal((await pod.exec(["containering-systemd", "health", "--degraded"])).code, 0);
     assert.equal((await pod.exec(["systemctl", "reset-failed"])).code, 0);
 
-    // env reaches the image's root services.
+    // env reaches the image's root services. Type=exec: `systemctl start` returns once
+    // sleep runs, not while the forked child (systemd-executor on 255+) has yet to exec.
     const unit = await pod.exec([
       "sh",
       "-c",
       `
-        printf '[Service]\\nExecStart=/bin/sleep 600\\n' >/etc/systemd/system/csd-env-root.service
+        printf '[Service]\\nType=exec\\nExecStart=/bin/sleep 600\\n' >/etc/systemd/system/csd-env-root.service
         systemctl daemon-reload && systemctl start csd-env-root
         cat /proc/$(systemctl show -p MainPID --value csd-env-root)/environ`,
     ]);
