@@ -219,6 +219,15 @@ testEachImage("every format stays one valid line per entry on bad input", {
   deadlineMs: 600_000,
 }, async (c) => {
   await installScript(c, "tests/_bad_input.ts", "/opt/bad.js");
+  // journald refuses an entry larger than a journal file (RuntimeMaxFileSize=, 1/8 of the
+  // image's 64 MiB cap: 8 MiB): a drop-in of the user's kind raises the cap so that the
+  // 16 MB message is stored and the agent's handling of it is what is tested.
+  const big = await c.sh(
+    "mkdir -p /etc/systemd/journald.conf.d && " +
+      "printf '[Journal]\\nRuntimeMaxUse=512M\\nRuntimeMaxFileSize=64M\\n' " +
+      ">/etc/systemd/journald.conf.d/90-test-big-entries.conf && systemctl restart systemd-journald",
+  );
+  assert.equal(big.code, 0, big.stderr);
   const problems: string[] = [];
   for (const format of FORMATS) {
     const t0 = performance.now();

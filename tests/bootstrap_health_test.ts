@@ -75,12 +75,14 @@ testEachImage(
       "systemd",
       "configuration",
       "/run",
+      "memory",
       "cgroups",
       "CAP_SYS_ADMIN",
       "pidfd_getfd",
       "bootstrap",
       "interceptor",
       "system state",
+      "failed units",
       "stop signal",
     ]);
     for (const check of ["PID 1", "systemd", "configuration", "/run", "cgroups", "bootstrap"]) {
