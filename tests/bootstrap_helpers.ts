@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 /**
  * Helpers for the bootstrap's end-to-end tests: containers run to their end with flags
  * of the test's choosing (outside the harness's named flag sets).
@@ -60,6 +61,30 @@ export async function runToExit(
   } finally {
     await docker(["rm", "-f", "-v", name]);
   }
+}
+
+/**
+ * Starts container `name` of `image` in the background with the test label and the
+ * minimal flag set (`docker run -d`). The caller removes it.
+ *
+ * @param name The container's name ({@link containerName}).
+ * @param image The image to run.
+ * @param flags More `docker run` flags (`-e`, `-v`, ...), placed before the image.
+ * @throws {AssertionError} If `docker run` fails; the message is its stderr.
+ */
+export async function runDetached(name: string, image: string, flags: string[] = []) {
+  const run = await docker([
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--label",
+    TEST_LABEL,
+    ...MINIMAL,
+    ...flags,
+    image,
+  ]);
+  assert.equal(run.code, 0, run.stderr);
 }
 
 /**

@@ -6,9 +6,15 @@
  * (the log of a container that lives under a second is another issue's subject).
  */
 import assert from "node:assert/strict";
-import { docker, TEST_LABEL } from "./harness.ts";
+import { docker } from "./harness.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
-import { containerName, MINIMAL, runToExit, waitRunning } from "./bootstrap_helpers.ts";
+import {
+  containerName,
+  MINIMAL,
+  runDetached,
+  runToExit,
+  waitRunning,
+} from "./bootstrap_helpers.ts";
 
 /** One case: a unit file, made the main unit, and the exit code the container must give. */
 interface ExitCase {
@@ -173,20 +179,11 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
     fn: async () => {
       const name = containerName(tag);
       try {
-        const run = await docker([
-          "run",
-          "-d",
-          "--name",
-          name,
-          "--label",
-          TEST_LABEL,
-          ...MINIMAL,
+        await runDetached(name, imageName(tag as ImageTag), [
           ...MOUNTS,
           "-e",
           "CSD_MAIN_UNIT=csd-x-long.service",
-          imageName(tag as ImageTag),
         ]);
-        assert.equal(run.code, 0, run.stderr);
         // "running", not "starting": nothing waits on a job after the restart.
         await waitRunning(name);
         const restarts = await docker([

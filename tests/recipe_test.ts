@@ -7,9 +7,16 @@
  * built once, from docs/recipe/, which docs/recipe.md shows verbatim.
  */
 import assert from "node:assert/strict";
-import { delay, docker, TEST_LABEL } from "./harness.ts";
+import { delay, docker } from "./harness.ts";
 import { IMAGE_REPO, imageName } from "./images.ts";
-import { containerName, hasAgent, MINIMAL, runToExit, waitRunning } from "./bootstrap_helpers.ts";
+import {
+  containerName,
+  hasAgent,
+  MINIMAL,
+  runDetached,
+  runToExit,
+  waitRunning,
+} from "./bootstrap_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const RECIPE_DIR = `${root}docs/recipe`;
@@ -130,19 +137,7 @@ Deno.test({
     try {
       for (const name of names) {
         // No main unit: the containers run until stopped.
-        const run = await docker([
-          "run",
-          "-d",
-          "--name",
-          name,
-          "--label",
-          TEST_LABEL,
-          ...MINIMAL,
-          "-e",
-          "CSD_MAIN_UNIT=",
-          RECIPE_IMAGE,
-        ]);
-        assert.equal(run.code, 0, run.stderr);
+        await runDetached(name, RECIPE_IMAGE, ["-e", "CSD_MAIN_UNIT="]);
       }
       await Promise.all(names.map((n) => waitRunning(n)));
       const ids = await Promise.all(

@@ -9,9 +9,9 @@
  *  - `containering-systemd doctor` names a failed unit.
  */
 import assert from "node:assert/strict";
-import { delay, docker, TEST_LABEL } from "./harness.ts";
+import { delay, docker } from "./harness.ts";
 import { IMAGE_REPO, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
-import { containerName, MINIMAL, waitRunning } from "./bootstrap_helpers.ts";
+import { containerName, runDetached, waitRunning } from "./bootstrap_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const EXAMPLE_DIR = `${root}docs/service-logs`;
@@ -74,22 +74,13 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
       const name = containerName(`nginx-${tag}`);
       let lines: Line[] = [];
       try {
-        const run = await docker([
-          "run",
-          "-d",
-          "--name",
-          name,
-          "--label",
-          TEST_LABEL,
-          ...MINIMAL,
+        await runDetached(name, image, [
           "-e",
           "JOURNALAGENT_STDERR_PRIORITY=err",
           ...Object.keys(UNITS).flatMap((
             n,
           ) => ["-v", `${unitDir}/${n}:/etc/systemd/system/${n}:ro`]),
-          image,
         ]);
-        assert.equal(run.code, 0, run.stderr);
         await waitRunning(name);
         // A request for a directory without an index: an access line and an error line.
         const probe = `/csd-probe-${Deno.pid}/`;
