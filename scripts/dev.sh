@@ -50,5 +50,12 @@ status=$(cat "$log.rc"); rm -f "$log.rc"
 passed=$(sed -n 's/^\(ok\|FAILED\) | \([0-9]*\) passed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(sed -n 's/^\(ok\|FAILED\) | [0-9]* passed[^|]*| \([0-9]*\) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
 if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+# The errors again, shortened, just above the summary: a CI log is often read from its
+# end, and the full texts can be thousands of lines up.
+if [ "$failed" != 0 ]; then
+  echo "Errors in brief (the first lines of each; the whole text is above):"
+  awk '/^ ERRORS $/ { on = 1; next } /^ FAILURES $/ { on = 0 }
+    on && / => / { n = 0 } on && !/^ +at / && n < 14 { print; n++ }' "$log" | head -n 200
+fi
 echo "$passed passed, $failed failed"
 exit "$status"

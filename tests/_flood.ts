@@ -237,6 +237,73 @@ export async function waitForwarded(
   }
 }
 
+/**
+ * Describes where entries went missing, for a failing test's output: for the first few
+ * stored sequence numbers missing from the log, the entry as journald stored it
+ * (`journalctl -o export`: cursor, timestamps, PID) and the log lines of the same flood
+ * just before and after the gap.
+ *
+ * @param c The container.
+ * @param name The flood.
+ * @param stored The journal's sequence numbers for the flood.
+ * @param seen The log's sequence numbers for the flood.
+ * @returns Text to print; "" when nothing is missing.
+ */
+export async function describeLoss(
+  c: Container,
+  name: string,
+  stored: number[],
+  seen: number[],
+): Promise<string> {
+  const have = new Set(seen);
+  const missing = [...new Set(stored)].filter((s) => !have.has(s)).sort((a, b) => a - b);
+  if (missing.length === 0) return "";
+  const ident = floodIdent(name);
+  const log = (await c.logs()).stdout.split("\n").filter((l) => l.includes(`${ident}[`));
+  const out = [`${ident}: ${missing.length} missing, first ${missing.slice(0, 10).join(" ")}`];
+  for (const seq of missing.slice(0, 3)) {
+    const j = await c.exec([
+      "journalctl",
+      "--no-pager",
+      "-o",
+      "export",
+      `SYSLOG_IDENTIFIER=${ident}`,
+      "--grep",
+      `^ *${seq}( |$)`,
+    ]);
+    const fields = j.stdout.split("\n");
+    const usec = Number(fields.find((l) => l.startsWith("__REALTIME_TIMESTAMP="))?.slice(21));
+    out.push(
+      `  ${seq} in the journal: ` +
+        fields.filter((l) => /^(__CURSOR|__REALTIME_TIMESTAMP|_PID)=/.test(l)).join(" "),
+    );
+    if (Number.isFinite(usec)) {
+      // Every entry journald stored within 20 ms of it, with its sequence number.
+      const around = await c.exec([
+        "journalctl",
+        "--no-pager",
+        "-o",
+        "export",
+        `--since=@${((usec - 20_000) / 1e6).toFixed(6)}`,
+        `--until=@${((usec + 20_000) / 1e6).toFixed(6)}`,
+      ]);
+      out.push("  the journal within 20 ms (cursor i=, identifier, message):");
+      for (const e of around.stdout.split("\n\n")) {
+        const f = (k: string) =>
+          e.split("\n").find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
+        const i = /;i=([0-9a-f]+);/.exec(f("__CURSOR") ?? "")?.[1];
+        if (i) out.push(`    ${i} ${f("SYSLOG_IDENTIFIER")} ${(f("MESSAGE") ?? "").slice(0, 40)}`);
+      }
+    }
+    const at = log.findIndex((l) => (parseFloodLine(l)?.seq ?? -1) > seq);
+    out.push(
+      `  log lines around it:`,
+      ...log.slice(Math.max(0, at - 3), at + 2).map((l) => `    ${l}`),
+    );
+  }
+  return out.join("\n");
+}
+
 /** Sums tallies. */
 export function sumTallies(tallies: Tally[]): Tally {
   return tallies.reduce((a, t) => ({

@@ -155,7 +155,8 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
         5,
         names.map((name) => () =>
           runToExit(tag as ImageTag, [...MINIMAL, ...MOUNTS, "-e", `CSD_MAIN_UNIT=${name}`], {
-            timeoutMs: 40_000,
+            // Five boots at once beside the other test files' floods on two cores: slow.
+            timeoutMs: 90_000,
           })
         ),
       );
@@ -163,7 +164,8 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
         const r = runs[i]!;
         const c = CASES[name]!;
         return r.code === c.code ? [] : [
-          `${name} (${c.what}): exit code ${r.code}, expected ${c.code}; last messages:\n` +
+          `${name} (${c.what}): exit code ${r.code} after ${Math.round(r.ms)} ms ` +
+          `(137 at 90,000 ms: timed out), expected ${c.code}; last messages:\n` +
           messages(r.stdout + r.stderr).slice(-12).join("\n"),
         ];
       });
