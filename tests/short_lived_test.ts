@@ -186,7 +186,8 @@ for (const tag of selectedImages()) {
   });
 
   Deno.test({
-    name: `a main unit failing at once: exit 5, its line and the whole journal in the log, ` +
+    name: `a main unit failing at once: exit 5, its line, one err line why and the whole ` +
+      `journal in the log, ` +
       `5 runs [debian-${tag}]`,
     sanitizeResources: false,
     sanitizeOps: false,
@@ -205,6 +206,17 @@ for (const tag of selectedImages()) {
         if (exitCode !== 5) problems.push(`exit code ${exitCode}`);
         if (!/"MESSAGE":"job-output-line"/.test(logs.stdout)) {
           problems.push("no job-output-line");
+        }
+        // One line says why, at priority err; systemd has nothing to warn about.
+        const why = logs.stdout.split("\n").filter((l) =>
+          /"MESSAGE":"main-unit-exit: job\.service .*the container exits with 5"/.test(l)
+        );
+        if (why.length !== 1 || !why[0]!.includes('"PRIORITY":"3"')) {
+          const priorities = why.map((l) => /"PRIORITY":"(\d)"/.exec(l)?.[1]);
+          problems.push(`${why.length} main-unit-exit lines, priorities ${priorities}`);
+        }
+        if (logs.stdout.includes("multiple trigger source")) {
+          problems.push("systemd warned: multiple trigger source candidates");
         }
         const log = incomplete(logs.stdout);
         if (log !== null) problems.push(log);
