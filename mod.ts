@@ -21,6 +21,7 @@ export * from "./agent/fd_store.ts";
 export * from "./agent/main.ts";
 export * from "./agent/output_sink.ts";
 export * from "./agent/staging.ts";
+export * from "./agent/sink/delivery.ts";
 export * from "./agent/write_all.ts";
 export * from "./ffi/libsystemd.ts";
 export * from "./agent/journal.ts";

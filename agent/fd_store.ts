@@ -86,3 +86,32 @@ export async function fdStoreSize(env: Record<string, string | undefined>): Prom
     return 0;
   }
 }
+
+/** Where fds are kept across restarts: the fds passed back, and a way to hand one over. */
+export interface FdStore {
+  /** The fds passed back at this start, by name ({@link listenFds}). */
+  passed: Map<string, number>;
+  /**
+   * Hands `fd` to the store under `name`; it comes back in {@link passed} at the next
+   * start.
+   *
+   * @throws {Error} If it cannot be handed over.
+   */
+  keep(name: string, fd: number): void;
+}
+
+/**
+ * The service's fd store in PID 1: fds passed back with LISTEN_FDS, new ones handed
+ * over with sd_pid_notify_with_fds(3) `FDSTORE=1`, `FDNAME=` and `FDPOLL=0` (by default
+ * PID 1 drops a stored fd on POLLHUP, which a pipe's read end reports as soon as no
+ * writer is left, i.e. when the agent dies; systemd 246+).
+ *
+ * @param env The process environment (LISTEN_*, NOTIFY_SOCKET).
+ * @returns The fd store.
+ */
+export function systemdFdStore(env: Record<string, string | undefined>): FdStore {
+  return {
+    passed: listenFds(env),
+    keep: (name, fd) => notifyWithFds(`FDSTORE=1\nFDNAME=${name}\nFDPOLL=0`, [fd]),
+  };
+}

@@ -14,10 +14,9 @@ import { Journal } from "./journal.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import { EntryReader } from "./reader.ts";
 import { formatGap, formatUnreadable, GapDetector, gapStart } from "./gap.ts";
-import { fdStoreSize, listenFds } from "./fd_store.ts";
-import { OutputSink } from "./output_sink.ts";
+import { type FdStore, fdStoreSize, systemdFdStore } from "./fd_store.ts";
 import { notifyReady } from "./ready.ts";
-import { StagedOutput } from "./staging.ts";
+import { Delivery } from "./sink/delivery.ts";
 import { writeAll } from "./write_all.ts";
 
 /** How long the journal must have been quiet before polling slows down, in ms. */
@@ -81,7 +80,7 @@ export interface RunAgentOptions {
    * @default PID 1 is systemd-shutdown */
   isShutdown?: () => boolean;
   /** The unit's fd store, for exactly-once staging. @default none: direct writes */
-  fdStore?: FdStoreAccess;
+  fdStore?: FdStore;
 }
 
 /** Writes a line to this process's stderr, ignoring errors (journald may be gone). */
@@ -125,38 +124,9 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** Where the staging pipes live (see staging.ts); absent: batches are written directly. */
-export interface FdStoreAccess {
-  /** The fds passed back by systemd, by name ({@link listenFds}). */
-  passed: Map<string, number>;
-}
-
-/** The streams of one run: sinks, and staging when the fd store and pipes allow it. */
-interface Outputs {
-  stdout: OutputSink;
-  stderr: OutputSink;
-  /** Whether stdout and stderr are the same pipe or terminal (room counted once). */
-  shared: boolean;
-  stdoutStage: StagedOutput | null;
-  stderrStage: StagedOutput | null;
-}
-
-function openOutputs(fds: OutputFds, fdStore: FdStoreAccess | undefined): Outputs {
-  const stdout = new OutputSink(fds.stdout);
-  const stderr = fds.stderr === fds.stdout ? stdout : new OutputSink(fds.stderr);
-  const shared = stderr === stdout || stderr.target === stdout.target;
-  if (!fdStore || stdout.pipeSize === 0 || stderr.pipeSize === 0) {
-    return { stdout, stderr, shared, stdoutStage: null, stderrStage: null };
-  }
-  const stdoutStage = StagedOutput.open(stdout, { ...fdStore, name: "stage-stdout" });
-  const stderrStage = shared
-    ? stdoutStage
-    : StagedOutput.open(stderr, { ...fdStore, name: "stage-stderr" });
-  return { stdout, stderr, shared, stdoutStage, stderrStage };
-}
-
 /**
- * Forwards the journal to `fds` until `options.stop` fires, then drains and returns.
+ * Forwards the journal to `fds` until `options.stop` fires, then drains and returns:
+ * reads a batch (reader.ts), formats it on the way, delivers it (sink/delivery.ts).
  *
  * @param config The validated configuration.
  * @param fds Where entries go.
@@ -171,54 +141,14 @@ export async function runAgent(
   options: RunAgentOptions,
 ): Promise<AgentStats> {
   const log = options.log ?? logLine;
-  using store = new CursorStore(config.cursorFile);
   using journal = Journal.open({ directory: config.directory });
-  const saved = store.load();
-  const out = openOutputs(fds, options.fdStore);
-  const stages = [...new Set([out.stdoutStage, out.stderrStage])].filter((s) => s !== null);
-  // First what an earlier run committed but did not move on yet; drop what it staged
-  // without committing (those entries come after the saved cursor and are read again).
-  let recovered = 0;
-  let resumeCursor = saved?.cursor ?? null;
-  let note = "";
-  const committedSlot = saved?.slot === 0 || saved?.slot === 1 ? saved.slot : -1;
-  if (committedSlot >= 0 && stages.some((s) => !s.reused)) {
-    // The staging pipes did not come back (the fd store was emptied, e.g. by a stop and
-    // start): the last batch may not have reached the output. Repeat it rather than
-    // lose it.
-    resumeCursor = saved?.previous ?? null;
-    note = ", staging pipes lost: repeating the last batch";
-  } else {
-    for (const stage of stages) {
-      if (committedSlot === 0 || committedSlot === 1) {
-        recovered += stage.pending(committedSlot);
-        await stage.flush(committedSlot);
-        stage.discard(committedSlot === 0 ? 1 : 0);
-      } else {
-        stage.discard(0);
-        stage.discard(1);
-      }
-    }
-  }
-  let slot: 0 | 1 = committedSlot === 0 ? 1 : 0;
-  let stagedLeft = false;
-  let lastCursor = resumeCursor;
+  using delivery = await Delivery.open(fds, {
+    cursorFile: config.cursorFile,
+    fdStore: options.fdStore,
+  });
+  const resumeCursor = delivery.resumeCursor;
   const from = resume(journal, resumeCursor);
-  log(
-    (from === "boot-start"
-      ? "Forwarding the journal from the start of the boot"
-      : `Resuming ${
-        from === "after-cursor" ? "after" : "at the successor of"
-      } cursor ${resumeCursor}`) +
-      ` (output ${config.output}; stdout ${out.stdout.describe()}` +
-      (out.shared ? "" : `, stderr ${out.stderr.describe()}`) +
-      `, taken with ${fds.method}; ` +
-      (stages.length > 0
-        ? `staged in the fd store${
-          recovered > 0 ? `, ${recovered} staged bytes moved on` : ""
-        }${note})`
-        : "written directly)"),
-  );
+  log(startMessage(config, fds, delivery, from));
   // Entries journald removed before they were forwarded are reported, not skipped silently.
   const gaps = new GapDetector(gapStart(journal, from, resumeCursor));
   const reader = new EntryReader(journal, {
@@ -233,83 +163,37 @@ export async function runAgent(
     stdout: new OutputBuffer(Math.min(config.batchBytes, 1 << 20) + 65_536),
     stderr: new OutputBuffer(65_536),
   };
-  // A staged batch must fit a staging pipe whole; the reader may overshoot by one line.
-  const stageLimit = stages.length > 0
-    ? Math.min(...stages.map((s) => s.capacity)) - 65_536
-    : Infinity;
-  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0, splitBatches: 0, lost: 0 };
+  let entries = 0;
+  let lost = 0;
+  const drain = new Drain(options);
   let interval = config.pollIntervalMs;
   let lastEntryAt = performance.now();
-  // Stop handling: the phase after `stop` fired.
-  let drainDeadline = Infinity;
-  let journald: number[] = [];
-  let journaldDeadline = 0;
-  let finalPass = false;
-
   for (;;) {
-    if (options.stop.aborted && drainDeadline === Infinity) {
-      const now = performance.now();
-      drainDeadline = now + DRAIN_LIMIT_MS;
-      if ((options.isShutdown ?? pid1IsShutdown)()) {
-        journald = journaldPids();
-        journaldDeadline = now + JOURNALD_EXIT_WAIT_MS;
-      }
-    }
-    if (performance.now() >= drainDeadline) {
+    if (drain.overdue()) {
       log(`Stopping with entries left unwritten (drain limit of ${DRAIN_LIMIT_MS} ms)`);
       break;
     }
     // Read no more than the outputs can take right now (backpressure), at least one entry.
-    const room = stages.length > 0
-      ? Math.min(config.batchBytes, stageLimit)
-      : Math.min(config.batchBytes, out.stdout.space(), out.stderr.space());
-    const r = reader.fill(buffers, Math.max(room, 1));
+    const r = reader.fill(buffers, delivery.room(config.batchBytes));
     if (r.entries > 0) {
-      stats.entries += r.entries;
+      entries += r.entries;
       // Into the batch, so that the line reaches the output exactly once with it (not
       // logged: the journal would forward it a second time).
       for (const gap of gaps.check(r.firstCursor, r.cursor!, r.entries)) {
         buffers.stderr.appendAscii(`${formatGap(gap)}\n`);
-        stats.lost += gap.lost;
+        lost += gap.lost;
       }
       if (r.unreadable > 0) {
         buffers.stderr.appendAscii(`${formatUnreadable(r.unreadable)}\n`);
-        stats.lost += r.unreadable;
+        lost += r.unreadable;
       }
-      const o = buffers.stdout.length;
-      const e = buffers.stderr.length;
-      if (
-        out.stdoutStage !== null && out.stderrStage !== null &&
-        (out.shared ? o + e : Math.max(o, e)) <= stageLimit + 65_536
-      ) {
-        // Stage, commit (the cursor names the slot), move on: see staging.ts.
-        out.stdoutStage.stage(slot, buffers.stdout.bytes());
-        out.stderrStage.stage(slot, buffers.stderr.bytes());
-        if (r.cursor !== null) store.save(r.cursor, slot, lastCursor);
-        const done = await out.stdoutStage.flush(slot, drainDeadline) &&
-          await out.stderrStage.flush(slot, drainDeadline);
-        slot = slot === 0 ? 1 : 0;
-        stagedLeft = !done;
-        if (!done) continue; // past the drain limit: the rest stays staged
-      } else {
-        if (out.shared) {
-          if (!await out.stdout.waitForSpace(o + e, drainDeadline)) continue;
-        } else if (
-          !await out.stdout.waitForSpace(o, drainDeadline) ||
-          !await out.stderr.waitForSpace(e, drainDeadline)
-        ) continue;
-        // The writes and the cursor's system call follow each other with nothing in
-        // between that could wait.
-        if (r.cursor !== null) store.stage(r.cursor);
-        let calls = 0;
-        if (o > 0) calls += await out.stdout.write(buffers.stdout.bytes());
-        if (e > 0) calls += await out.stderr.write(buffers.stderr.bytes());
-        store.commit();
-        if (calls > (o > 0 ? 1 : 0) + (e > 0 ? 1 : 0)) stats.splitBatches++;
-      }
-      if (r.cursor !== null) lastCursor = r.cursor;
-      stats.bytes += o + e;
-      stats.batches++;
+      const done = await delivery.deliver(
+        buffers.stdout.bytes(),
+        buffers.stderr.bytes(),
+        r.cursor!,
+        drain.deadline,
+      );
+      if (!done) continue; // past the drain limit: the loop stops at its top
       buffers.stdout.reset();
       buffers.stderr.reset();
       interval = config.pollIntervalMs;
@@ -317,17 +201,7 @@ export async function runAgent(
       continue;
     }
     if (options.stop.aborted) {
-      journald = journald.filter(isRunning);
-      if (journald.length > 0 && performance.now() < journaldDeadline) {
-        // journald may still write the last stop messages: keep forwarding meanwhile.
-        await journal.wait(SHUTDOWN_POLL_MS * 1000);
-        continue;
-      }
-      if (finalPass) break;
-      // One more pass that first picks up files added meanwhile (e.g. the journal moved
-      // back to /run by systemd-journal-flush.service's ExecStop).
-      finalPass = true;
-      await journal.wait(0);
+      if (await drain.idle(journal)) break;
       continue;
     }
     if (performance.now() - lastEntryAt > QUIET_BEFORE_BACKOFF_MS) {
@@ -335,10 +209,79 @@ export async function runAgent(
     }
     await journal.wait(interval * 1000);
   }
-  // Nothing is left staged: say so, so that a start with a new fd store (after a stop and
-  // a start) does not repeat the last batch.
-  if (stages.length > 0 && !stagedLeft && lastCursor !== null) store.save(lastCursor);
-  return stats;
+  delivery.finish();
+  return { entries, lost, ...delivery.stats };
+}
+
+/** The line logged at start: where reading resumes and how entries are delivered. */
+function startMessage(
+  config: AgentConfig,
+  fds: OutputFds,
+  delivery: Delivery,
+  from: ResumePoint,
+): string {
+  const where = from === "boot-start"
+    ? "Forwarding the journal from the start of the boot"
+    : `Resuming ${
+      from === "after-cursor" ? "after" : "at the successor of"
+    } cursor ${delivery.resumeCursor}`;
+  const how = !delivery.staged ? "written directly" : "staged in the fd store" +
+    (delivery.recovered > 0 ? `, ${delivery.recovered} staged bytes moved on` : "") +
+    (delivery.pipesLost ? ", staging pipes lost: repeating the last batch" : "");
+  return `${where} (output ${config.output}; stdout ${delivery.stdout.describe()}` +
+    (delivery.shared ? "" : `, stderr ${delivery.stderr.describe()}`) +
+    `, taken with ${fds.method}; ${how})`;
+}
+
+/**
+ * The phase after the stop signal: a drain limit, and at the container's shutdown a
+ * wait for journald to exit, so that every entry it writes reaches the output.
+ */
+class Drain {
+  /** The clock time (performance.now) after which writing stops; Infinity until stop. */
+  deadline = Infinity;
+  readonly #options: RunAgentOptions;
+  #journald: number[] = [];
+  #journaldDeadline = 0;
+  #finalPass = false;
+
+  constructor(options: RunAgentOptions) {
+    this.#options = options;
+  }
+
+  /** Starts the drain when the stop signal has fired; whether its limit has passed. */
+  overdue(): boolean {
+    if (this.#options.stop.aborted && this.deadline === Infinity) {
+      const now = performance.now();
+      this.deadline = now + DRAIN_LIMIT_MS;
+      if ((this.#options.isShutdown ?? pid1IsShutdown)()) {
+        this.#journald = journaldPids();
+        this.#journaldDeadline = now + JOURNALD_EXIT_WAIT_MS;
+      }
+    }
+    return performance.now() >= this.deadline;
+  }
+
+  /**
+   * Called when the journal has nothing new during the drain: waits a little while
+   * journald may still write, then makes one more pass.
+   *
+   * @returns true when the drain is complete.
+   */
+  async idle(journal: Journal): Promise<boolean> {
+    this.#journald = this.#journald.filter(isRunning);
+    if (this.#journald.length > 0 && performance.now() < this.#journaldDeadline) {
+      // journald may still write the last stop messages: keep forwarding meanwhile.
+      await journal.wait(SHUTDOWN_POLL_MS * 1000);
+      return false;
+    }
+    if (this.#finalPass) return true;
+    // One more pass that first picks up files added meanwhile (e.g. the journal moved
+    // back to /run by systemd-journal-flush.service's ExecStop).
+    this.#finalPass = true;
+    await journal.wait(0);
+    return false;
+  }
 }
 
 async function reportToContainer(message: string, fds: OutputFds | null): Promise<void> {
@@ -493,8 +436,8 @@ async function startAgent(
   }
   try {
     // Two staging pipes per output need 4 places in the fd store.
-    const passed = listenFds(env);
-    const fdStore = await fdStoreSize(env) >= 4 ? { passed } : undefined;
+    const store = systemdFdStore(env);
+    const fdStore = await fdStoreSize(env) >= 4 ? store : undefined;
     const stats = await runAgent(config, fds, { stop, fdStore });
     logLine(
       `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +

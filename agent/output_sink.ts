@@ -99,14 +99,19 @@ export class OutputSink {
    * is full, then short timers until enough of it has drained.
    *
    * @param bytes The size of the batch to write.
-   * @param deadline Give up at this `performance.now()` time. @default never
+   * @param deadline Give up at this `now()` time. @default never
+   * @param now The clock of `deadline`. @default performance.now
    * @returns true when there is room, false if the deadline passed first.
    */
-  async waitForSpace(bytes: number, deadline = Infinity): Promise<boolean> {
+  async waitForSpace(
+    bytes: number,
+    deadline = Infinity,
+    now = () => performance.now(),
+  ): Promise<boolean> {
     const need = Math.min(bytes, this.capacity);
     for (;;) {
       if (this.space() >= need) return true;
-      if (performance.now() >= deadline) return false;
+      if (now() >= deadline) return false;
       if (await libc().poll(this.#pollfd, 1n, 100) > 0) {
         await new Promise((r) => setTimeout(r, RECHECK_MS));
       }

@@ -13,7 +13,7 @@
  * @module
  */
 import { cString, errno, libc, OsError } from "../ffi/libc.ts";
-import { notifyWithFds } from "./fd_store.ts";
+import type { FdStore } from "./fd_store.ts";
 import type { OutputSink } from "./output_sink.ts";
 
 const O_WRONLY = 0o1;
@@ -35,16 +35,8 @@ interface StagePipe {
   w: number;
 }
 
-/** Options for {@link StagedOutput.open}. */
-export interface StagedOutputOptions {
-  /** fds passed back from the fd store, by name ({@link listenFds}). */
-  passed: Map<string, number>;
-  /** The name prefix in the fd store, e.g. "stage-stdout" (slots add "-0" and "-1"). */
-  name: string;
-}
-
 /** One output stream written through two staging pipes. */
-export class StagedOutput {
+export class StagedOutput implements Disposable {
   /** The container's output this stages for. */
   readonly sink: OutputSink;
   readonly #pipes: [StagePipe, StagePipe];
@@ -68,20 +60,22 @@ export class StagedOutput {
    * ends to PID 1 (which keeps them, and so their contents, while the agent restarts).
    *
    * @param sink The container's output (a pipe).
-   * @param options Passed fds, $NOTIFY_SOCKET and the name in the fd store.
+   * @param store The fd store the pipes come back from and are handed to.
+   * @param name The name prefix in the fd store, e.g. "stage-stdout" (slots add "-0"
+   *   and "-1").
    * @returns The staged output.
    * @throws {OsError} If a pipe cannot be made, reopened or handed over.
    */
-  static open(sink: OutputSink, options: StagedOutputOptions): StagedOutput {
+  static open(sink: OutputSink, store: FdStore, name: string): StagedOutput {
     const c = libc();
     let reused = true;
-    const pipes = [0, 1].map((slot): StagePipe => {
-      const name = `${options.name}-${slot}`;
-      const passed = options.passed.get(name);
+    const pipes = [0, 1].map((n): StagePipe => {
+      const slotName = `${name}-${n}`;
+      const passed = store.passed.get(slotName);
       if (passed !== undefined) {
         const path = `/proc/self/fd/${passed}`;
         const w = c.open(cString(path), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
-        if (w < 0) throw new OsError(`Cannot reopen staging pipe "${name}" for writing`);
+        if (w < 0) throw new OsError(`Cannot reopen staging pipe "${slotName}" for writing`);
         return { r: passed, w };
       }
       const ends = new Int32Array(2);
@@ -89,9 +83,7 @@ export class StagedOutput {
         throw new OsError("Cannot create a staging pipe");
       }
       c.fcntl(ends[0]!, F_SETPIPE_SZ, STAGE_PIPE_SIZE);
-      // FDPOLL=0: by default PID 1 drops a stored fd on POLLHUP, which a pipe's read end
-      // reports as soon as no writer is left, i.e. when the agent dies (systemd 246+).
-      notifyWithFds(`FDSTORE=1\nFDNAME=${name}\nFDPOLL=0`, [ends[0]!]);
+      store.keep(slotName, ends[0]!);
       reused = false;
       return { r: ends[0]!, w: ends[1]! };
     }) as [StagePipe, StagePipe];
@@ -148,12 +140,13 @@ export class StagedOutput {
    * (poll(2) off the main thread) while the output is full.
    *
    * @param slot The slot.
-   * @param deadline Give up at this `performance.now()` time. @default never
+   * @param deadline Give up at this `now()` time. @default never
+   * @param now The clock of `deadline`. @default performance.now
    * @returns true when the slot is empty, false if the deadline passed first (what is
    *   left stays staged for the next start).
    * @throws {OsError} If splice(2) fails, e.g. EPIPE when the reader has gone.
    */
-  async flush(slot: 0 | 1, deadline = Infinity): Promise<boolean> {
+  async flush(slot: 0 | 1, deadline = Infinity, now = () => performance.now()): Promise<boolean> {
     const c = libc();
     const r = this.#pipes[slot].r;
     for (let left = this.pending(slot); left > 0; left = this.pending(slot)) {
@@ -164,9 +157,28 @@ export class StagedOutput {
       const e = n < 0 ? errno() : EAGAIN;
       if (e === EINTR) continue;
       if (e !== EAGAIN) throw new OsError("Cannot move a staged batch to the output", e);
-      if (performance.now() >= deadline) return false;
+      if (now() >= deadline) return false;
       await c.poll(this.#pollfd, 1n, 100);
     }
     return true;
+  }
+
+  /**
+   * Closes this process's ends of the staging pipes (the fd store keeps its copies of
+   * the read ends, and with them what is staged). Safe to call twice.
+   */
+  close(): void {
+    const c = libc();
+    for (const p of this.#pipes) {
+      for (const fd of [p.r, p.w]) if (fd >= 0) c.close(fd);
+      p.r = p.w = -1;
+    }
+    if (this.#devNull >= 0) c.close(this.#devNull);
+    this.#devNull = -1;
+  }
+
+  /** Closes this process's ends ({@link close}). */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

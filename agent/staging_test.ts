@@ -41,7 +41,7 @@ Deno.test("StagedOutput moves a committed batch on after a restart and drops an 
     // Fill the output pipe so that the committed batch cannot go in yet.
     const first = bytes(sink.capacity, 0);
     await sink.write(first);
-    const a = StagedOutput.open(sink, { passed, name: "s" });
+    const a = StagedOutput.open(sink, { passed, keep: () => {} }, "s");
     const committed = bytes(300_000, 1);
     a.stage(0, committed);
     assert.equal(a.pending(0), committed.length);
@@ -51,7 +51,7 @@ Deno.test("StagedOutput moves a committed batch on after a restart and drops an 
     // The next batch was staged in the other slot, but "the process died" before its
     // commit. A new instance takes over the same pipes.
     a.stage(1, bytes(1000, 2));
-    const b = StagedOutput.open(sink, { passed, name: "s" });
+    const b = StagedOutput.open(sink, { passed, keep: () => {} }, "s");
     assert.equal(b.pending(0), left);
     assert.equal(b.discard(1), 1000);
     assert.equal(await b.flush(0), true);

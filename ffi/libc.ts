@@ -45,6 +45,11 @@ const symbols = {
   },
   umount2: { parameters: ["buffer", "i32"], result: "i32" }, // const char *target, int flags
   close: { parameters: ["i32"], result: "i32" }, // int fd
+  read: {
+    // int fd, void *buf, size_t count
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+  },
   write: {
     // int fd, const void *buf, size_t count
     parameters: ["i32", "buffer", "usize"],
