@@ -6,7 +6,8 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
-import { AGENT_OPTIONS, parseAgentConfig } from "./agent/config.ts";
+import { parseAgentConfig } from "./agent/config.ts";
+import { AGENT_OPTIONS } from "./agent/options.ts";
 import { agentMain, reportUsageError } from "./agent/main.ts";
 import { runBootstrap } from "./bootstrap/main.ts";
 import { BOOTSTRAP_ENV } from "./bootstrap/config.ts";

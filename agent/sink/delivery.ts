@@ -19,10 +19,10 @@
  *
  * @module
  */
-import { CursorStore } from "../cursor_store.ts";
-import type { FdStore } from "../fd_store.ts";
-import { OutputSink } from "../output_sink.ts";
-import { StagedOutput } from "../staging.ts";
+import { CursorStore } from "./cursor_store.ts";
+import type { FdStore } from "./fd_store.ts";
+import { OutputSink } from "./output_sink.ts";
+import { StagedOutput } from "./staging.ts";
 
 /** A step of one staged batch: a kill before it leaves the batch as the step before did. */
 export type DeliveryStep = "stage" | "save" | "move";

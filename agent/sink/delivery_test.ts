@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { libc } from "../../ffi/libc.ts";
-import type { FdStore } from "../fd_store.ts";
+import type { FdStore } from "./fd_store.ts";
 import { Delivery, type DeliveryStep } from "./delivery.ts";
 
 const O_NONBLOCK = 0o4000;
