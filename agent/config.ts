@@ -32,9 +32,10 @@ export class ConfigError extends Error {
    * @param setting The flag or variable name.
    * @param value The value given.
    * @param expected What would have been valid.
+   * @param options The error that showed the value invalid, if any.
    */
-  constructor(setting: string, value: string, expected: string) {
-    super(`invalid ${setting} ${JSON.stringify(value)}: expected ${expected}`);
+  constructor(setting: string, value: string, expected: string, options?: ErrorOptions) {
+    super(`invalid ${setting} ${JSON.stringify(value)}: expected ${expected}`, options);
     this.setting = setting;
   }
 }

@@ -18,6 +18,7 @@ import {
   takeOutputFds,
 } from "./sink/output_fds.ts";
 import { writeAll } from "./sink/write_all.ts";
+import { OsError } from "../ffi/libc.ts";
 
 async function reportToContainer(message: string, fds: OutputFds | null): Promise<void> {
   const line = `journalagent: ${message}`;
@@ -86,12 +87,18 @@ function checkPaths(config: AgentConfig): void {
   try {
     store.open();
   } catch (e) {
-    if (!(e instanceof Error)) throw e;
+    // open(2) failing (OsError) or mkdir failing (Deno's I/O errors carry an errno code).
+    if (
+      !(e instanceof OsError || e instanceof Error && typeof Reflect.get(e, "code") === "string")
+    ) {
+      throw e;
+    }
     throw new ConfigError(
       "JOURNALAGENT_CURSOR_FILE",
       config.cursorFile,
       `a file the agent can write (${e.message}; outside /run/journalagent it needs ` +
         "ReadWritePaths= in a drop-in)",
+      { cause: e },
     );
   } finally {
     store.close();

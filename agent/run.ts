@@ -31,7 +31,7 @@ export interface AgentStats {
   batches: number;
   /** Batches that did not go in with one write(2) per output (split, so not atomic). */
   splitBatches: number;
-  /** Entries journald removed before they were read (reported on stderr, gap.ts). */
+  /** Entries journald removed before they were read (reported on stderr, source/gap.ts). */
   lost: number;
 }
 
@@ -52,7 +52,7 @@ export function logLine(message: string): void {
 
 /**
  * Forwards the journal to `fds` until `options.stop` fires, then drains and returns:
- * reads a batch (reader.ts), formats it on the way, delivers it (sink/delivery.ts).
+ * reads a batch (source/reader.ts), formats it on the way, delivers it (sink/delivery.ts).
  *
  * @param config The validated configuration.
  * @param fds Where entries go.
@@ -153,6 +153,7 @@ function startMessage(
     } cursor ${delivery.resumeCursor}`;
   const how = !delivery.staged ? "written directly" : "staged in the fd store" +
     (delivery.recovered > 0 ? `, ${delivery.recovered} staged bytes moved on` : "") +
+    (delivery.dropped > 0 ? `, ${delivery.dropped} staged bytes of an unsaved batch dropped` : "") +
     (delivery.pipesLost ? ", staging pipes lost: repeating the last batch" : "");
   return `${where} (output ${config.output}; stdout ${delivery.stdout.describe()}` +
     (delivery.shared ? "" : `, stderr ${delivery.stderr.describe()}`) +

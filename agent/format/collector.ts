@@ -57,13 +57,12 @@ export function formatCollector(entry: EntryFields, out: OutputBuffer): void {
     writeBytes(out, K_UNIT);
     writeJsonStringLossy(out, d, entry.eqs[unit]! + 1, entry.ends[unit]!);
   }
-  const ident = k[Known.SYSLOG_IDENTIFIER]! >= 0 ? k[Known.SYSLOG_IDENTIFIER]! : k[Known._COMM]!;
+  const ident = entry.identifierField();
   if (ident >= 0) {
     writeBytes(out, K_IDENT);
     writeJsonStringLossy(out, d, entry.eqs[ident]! + 1, entry.ends[ident]!);
   }
-  let pid = entry.knownNumber(Known._PID);
-  if (pid < 0) pid = entry.knownNumber(Known.SYSLOG_PID);
+  const pid = entry.pid();
   if (pid >= 0) {
     writeBytes(out, K_PID);
     writeDecimal(out, pid);

@@ -6,7 +6,7 @@
  * ```
  *
  * Keys and their sources are those of the `collector` format (see
- * format_collector.ts): `time`, `priority` (here as its name: emerg, alert, crit, err,
+ * collector.ts): `time`, `priority` (here as its name: emerg, alert, crit, err,
  * warning, notice, info, debug), `unit`, `identifier`, `pid`, `message` (always
  * present, `""` when missing), then each configured extra field present in the entry
  * under its journal name.
@@ -99,13 +99,12 @@ export function formatLogfmt(entry: EntryFields, out: OutputBuffer): void {
     writeBytes(out, K_UNIT);
     writeLogfmtValue(out, d, entry.eqs[unit]! + 1, entry.ends[unit]!);
   }
-  const ident = k[Known.SYSLOG_IDENTIFIER]! >= 0 ? k[Known.SYSLOG_IDENTIFIER]! : k[Known._COMM]!;
+  const ident = entry.identifierField();
   if (ident >= 0) {
     writeBytes(out, K_IDENT);
     writeLogfmtValue(out, d, entry.eqs[ident]! + 1, entry.ends[ident]!);
   }
-  let pid = entry.knownNumber(Known._PID);
-  if (pid < 0) pid = entry.knownNumber(Known.SYSLOG_PID);
+  const pid = entry.pid();
   if (pid >= 0) {
     writeBytes(out, K_PID);
     writeDecimal(out, pid);

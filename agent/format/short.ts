@@ -104,13 +104,13 @@ function writeRest(entry: EntryFields, out: OutputBuffer): void {
     value(entry, out, host);
   }
   byte(out, 32);
-  const ident = k[Known.SYSLOG_IDENTIFIER]! >= 0 ? k[Known.SYSLOG_IDENTIFIER]! : k[Known._COMM]!;
+  const ident = entry.identifierField();
   if (ident >= 0) value(entry, out, ident);
   else {
     out.reserve(7).set(UNKNOWN, out.length);
     out.length += 7;
   }
-  const pid = k[Known._PID]! >= 0 ? k[Known._PID]! : k[Known.SYSLOG_PID]!;
+  const pid = entry.pidField();
   if (pid >= 0) {
     byte(out, 91);
     value(entry, out, pid);

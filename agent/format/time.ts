@@ -9,27 +9,6 @@ import type { OutputBuffer } from "./buffer.ts";
 
 const MONTHS = new TextEncoder().encode("JanFebMarAprMayJunJulAugSepOctNovDec");
 
-/**
- * The civil date of a day count since 1970-01-01 (proleptic Gregorian), after Howard
- * Hinnant's `civil_from_days`.
- *
- * @returns [year, month 1-12, day 1-31].
- */
-export function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) -
-      Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
-
 function two(b: Uint8Array, p: number, v: number): number {
   b[p] = 48 + Math.floor(v / 10);
   b[p + 1] = 48 + (v % 10);
@@ -45,13 +24,14 @@ export class SecondFormatter {
   #update(second: number): void {
     if (second === this.#second) return;
     this.#second = second;
-    const days = Math.floor(second / 86400);
-    let rem = second - days * 86400;
-    const hh = Math.floor(rem / 3600);
-    rem -= hh * 3600;
-    const mm = Math.floor(rem / 60);
-    const ss = rem - mm * 60;
-    const [y, mo, d] = civilFromDays(days);
+    // Once per second: a Date is cheap enough, and knows the calendar.
+    const date = new Date(second * 1000);
+    const y = date.getUTCFullYear();
+    const mo = date.getUTCMonth() + 1;
+    const d = date.getUTCDate();
+    const hh = date.getUTCHours();
+    const mm = date.getUTCMinutes();
+    const ss = date.getUTCSeconds();
     const b = this.#iso;
     const yy = String(y).padStart(4, "0");
     for (let k = 0; k < 4; k++) b[k] = yy.charCodeAt(k);

@@ -19,14 +19,12 @@
  * @module
  */
 import { cString, libc, OsError } from "../../ffi/libc.ts";
+import { O_CLOEXEC, O_CREAT, O_RDWR } from "../../ffi/linux.ts";
 
 /** The size of the record written; a cursor is about 140 bytes. */
 export const RECORD_SIZE = 512;
 /** sd-journal cursors are `key=value` pairs joined by `;`, values in hex. */
 const CURSOR_SYNTAX = /^[a-z]=[0-9a-f]+(;[a-z]=[0-9a-f]+)*$/;
-const O_RDWR = 0o2;
-const O_CREAT = 0o100;
-const O_CLOEXEC = 0o2000000;
 const NEWLINE = 10;
 
 /** What a saved record holds. */

@@ -65,6 +65,8 @@ export class Delivery implements Disposable {
   readonly resumeCursor: string | null;
   /** Bytes of a saved batch that {@link open} moved on (left over from a kill). */
   readonly recovered: number;
+  /** Bytes of a batch staged but not saved that {@link open} threw away (from a kill). */
+  readonly dropped: number;
   /** Whether the staging pipes did not come back although a batch was saved in one. */
   readonly pipesLost: boolean;
   /** What was delivered. */
@@ -83,7 +85,13 @@ export class Delivery implements Disposable {
     store: CursorStore,
     stages: { stdout: StagedOutput; stderr: StagedOutput } | null,
     options: DeliveryOptions,
-    state: { resume: string | null; slot: 0 | 1; recovered: number; pipesLost: boolean },
+    state: {
+      resume: string | null;
+      slot: 0 | 1;
+      recovered: number;
+      dropped: number;
+      pipesLost: boolean;
+    },
   ) {
     this.stdout = sinks.stdout;
     this.stderr = sinks.stderr;
@@ -99,6 +107,7 @@ export class Delivery implements Disposable {
     this.#last = state.resume;
     this.#slot = state.slot;
     this.recovered = state.recovered;
+    this.dropped = state.dropped;
     this.pipesLost = state.pipesLost;
   }
 
@@ -138,6 +147,7 @@ export class Delivery implements Disposable {
       resume: saved?.cursor ?? null,
       slot: (savedSlot === 0 ? 1 : 0) as 0 | 1,
       recovered: 0,
+      dropped: 0,
       pipesLost: false,
     };
     if (savedSlot !== null && unique.some((s) => !s.reused)) {
@@ -146,13 +156,12 @@ export class Delivery implements Disposable {
     } else {
       for (const stage of unique) {
         if (savedSlot === null) {
-          stage.discard(0);
-          stage.discard(1);
+          state.dropped += stage.discard(0) + stage.discard(1);
           continue;
         }
         state.recovered += stage.pending(savedSlot);
         await stage.flush(savedSlot);
-        stage.discard(savedSlot === 0 ? 1 : 0);
+        state.dropped += stage.discard(savedSlot === 0 ? 1 : 0);
       }
     }
     return new Delivery({ stdout, stderr, shared }, store, stages, options, state);

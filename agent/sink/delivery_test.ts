@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
+import { F_DUPFD_CLOEXEC, O_CLOEXEC, O_NONBLOCK } from "../../ffi/linux.ts";
 import { libc } from "../../ffi/libc.ts";
 import type { FdStore } from "./fd_store.ts";
 import { Delivery, type DeliveryStep } from "./delivery.ts";
-
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
-const F_DUPFD_CLOEXEC = 1030;
 
 function pipe(): [number, number] {
   const ends = new Int32Array(2);
@@ -110,6 +107,16 @@ class World {
   }
 }
 
+/** Runs `fn` with a new {@link World}, closed afterwards. */
+async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
+  const w = new World();
+  try {
+    await fn(w);
+  } finally {
+    w.close();
+  }
+}
+
 class Killed extends Error {}
 
 /**
@@ -128,7 +135,12 @@ async function agent(
   const d = await w.open((step) => {
     if (kill && batch === kill.batch && step === kill.step) throw new Killed();
   });
-  const start = { resume: d.resumeCursor, recovered: d.recovered, pipesLost: d.pipesLost };
+  const start = {
+    resume: d.resumeCursor,
+    recovered: d.recovered,
+    dropped: d.dropped,
+    pipesLost: d.pipesLost,
+  };
   assert.ok(d.staged);
   try {
     batch = j.findIndex((b) => b.cursor === d.resumeCursor) + 1;
@@ -149,13 +161,13 @@ async function agent(
   }
 }
 
-Deno.test("Delivery delivers batches once and resumes after the last one", async () => {
-  const w = new World();
-  try {
+Deno.test("Delivery delivers batches once and resumes after the last one", () =>
+  withWorld(async (w) => {
     const j = journal(5);
     assert.deepEqual(await agent(w, j.slice(0, 3)), {
       resume: null,
       recovered: 0,
+      dropped: 0,
       pipesLost: false,
       killed: false,
       drained: true,
@@ -163,55 +175,58 @@ Deno.test("Delivery delivers batches once and resumes after the last one", async
     const again = await agent(w, j);
     assert.equal(again.resume, j[2]!.cursor);
     w.assertExactlyOnce(j);
-  } finally {
-    w.close();
-  }
-});
+  }));
 
-Deno.test("Delivery killed before staging: the batch is read again, delivered once", async () => {
-  const w = new World();
-  try {
-    const j = journal(4);
-    assert.equal((await agent(w, j, { batch: 2, step: "stage" })).killed, true);
-    const after = await agent(w, j);
-    assert.deepEqual([after.resume, after.recovered], [j[1]!.cursor, 0]);
-    w.assertExactlyOnce(j);
-  } finally {
-    w.close();
-  }
-});
+const KILL_POINTS: {
+  step: DeliveryStep;
+  name: string;
+  /** Where the next start resumes (a batch index), and whether it moves the killed
+   * batch on or throws it away. */
+  resumesAfter: number;
+  recovers: boolean;
+  drops: boolean;
+}[] = [
+  {
+    step: "stage",
+    name: "before staging: the batch is read again",
+    resumesAfter: 1,
+    recovers: false,
+    drops: false,
+  },
+  {
+    step: "save",
+    name: "after staging, before the cursor save: the staged batch is dropped and read again",
+    resumesAfter: 1,
+    recovers: false,
+    drops: true,
+  },
+  {
+    step: "move",
+    name: "after the cursor save, before the move: the next start moves it on",
+    resumesAfter: 2,
+    recovers: true,
+    drops: false,
+  },
+];
 
-Deno.test("Delivery killed after staging, before the cursor save: the staged batch is dropped", async () => {
-  const w = new World();
-  try {
-    const j = journal(4);
-    assert.equal((await agent(w, j, { batch: 2, step: "save" })).killed, true);
-    // Staged, not saved: thrown away at the next start, and read again from the journal.
-    const after = await agent(w, j);
-    assert.deepEqual([after.resume, after.recovered], [j[1]!.cursor, 0]);
-    w.assertExactlyOnce(j);
-  } finally {
-    w.close();
-  }
-});
+for (const k of KILL_POINTS) {
+  Deno.test(`Delivery killed ${k.name}; each batch arrives once`, () =>
+    withWorld(async (w) => {
+      const j = journal(4);
+      assert.equal((await agent(w, j, { batch: 2, step: k.step })).killed, true);
+      const after = await agent(w, j);
+      const size = j[2]!.stdout.length + j[2]!.stderr.length;
+      assert.deepEqual([after.resume, after.recovered, after.dropped], [
+        j[k.resumesAfter]!.cursor,
+        k.recovers ? size : 0,
+        k.drops ? size : 0,
+      ]);
+      w.assertExactlyOnce(j);
+    }));
+}
 
-Deno.test("Delivery killed after the cursor save, before the move: the next start moves it on", async () => {
-  const w = new World();
-  try {
-    const j = journal(4);
-    assert.equal((await agent(w, j, { batch: 2, step: "move" })).killed, true);
-    const after = await agent(w, j);
-    const size = j[2]!.stdout.length + j[2]!.stderr.length;
-    assert.deepEqual([after.resume, after.recovered], [j[2]!.cursor, size]);
-    w.assertExactlyOnce(j);
-  } finally {
-    w.close();
-  }
-});
-
-Deno.test("Delivery killed during the move: the next start moves on the rest only", async () => {
-  const w = new World();
-  try {
+Deno.test("Delivery killed during the move: the next start moves on the rest only", () =>
+  withWorld(async (w) => {
     const j = journal(3, 300_000);
     // Fill the container's stdout pipe (1 MiB), then let its reader take 100 KB: the
     // batch goes in part by part.
@@ -235,14 +250,10 @@ Deno.test("Delivery killed during the move: the next start moves on the rest onl
     const moved = j[0]!.stdout.length + j[0]!.stderr.length - after.recovered;
     assert.ok(moved > 0 && after.recovered > 0, `moved ${moved} before the kill`);
     w.assertExactlyOnce(j);
-  } finally {
-    w.close();
-  }
-});
+  }));
 
-Deno.test("Delivery at drain: the final save keeps a start with an emptied fd store from repeating", async () => {
-  const w = new World();
-  try {
+Deno.test("Delivery at drain: the final save keeps a start with an emptied fd store from repeating", () =>
+  withWorld(async (w) => {
     const j = journal(3);
     await agent(w, j.slice(0, 2));
     // A stop and a start empty the fd store: new pipes, but nothing was left staged.
@@ -251,14 +262,10 @@ Deno.test("Delivery at drain: the final save keeps a start with an emptied fd st
     const after = await agent(w, j);
     assert.deepEqual([after.resume, after.pipesLost], [j[1]!.cursor, false]);
     w.assertExactlyOnce(j);
-  } finally {
-    w.close();
-  }
-});
+  }));
 
-Deno.test("Delivery killed before the final save, fd store emptied: the last batch is repeated, not lost", async () => {
-  const w = new World();
-  try {
+Deno.test("Delivery killed before the final save, fd store emptied: the last batch is repeated, not lost", () =>
+  withWorld(async (w) => {
     const j = journal(3);
     // Killed at the third batch's staging: the second batch's record still names its slot.
     await agent(w, j, { batch: 2, step: "stage" });
@@ -270,14 +277,10 @@ Deno.test("Delivery killed before the final save, fd store emptied: the last bat
     const text = w.seen.stdout.map((p) => new TextDecoder().decode(p)).join("");
     const once = (b: number) => text.split(`out ${b} `).length - 1;
     assert.deepEqual([once(0), once(1), once(2)], [50, 100, 50]);
-  } finally {
-    w.close();
-  }
-});
+  }));
 
-Deno.test("Delivery at drain past its deadline: the rest stays staged for the next start", async () => {
-  const w = new World();
-  try {
+Deno.test("Delivery at drain past its deadline: the rest stays staged for the next start", () =>
+  withWorld(async (w) => {
     const j = journal(2, 300_000);
     await agent(w, []);
     const filler = new Uint8Array(65_536).fill(46);
@@ -293,14 +296,10 @@ Deno.test("Delivery at drain past its deadline: the rest stays staged for the ne
     assert.equal(after.resume, j[0]!.cursor);
     assert.equal(after.recovered, j[0]!.stdout.length + j[0]!.stderr.length);
     w.assertExactlyOnce(j);
-  } finally {
-    w.close();
-  }
-});
+  }));
 
-Deno.test("Delivery without an fd store writes directly and saves the cursor", async () => {
-  const w = new World();
-  try {
+Deno.test("Delivery without an fd store writes directly and saves the cursor", () =>
+  withWorld(async (w) => {
     const j = journal(2);
     const d = await Delivery.open({ stdout: w.out[1], stderr: w.err[1] }, {
       cursorFile: `${w.dir}/cursor`,
@@ -313,7 +312,4 @@ Deno.test("Delivery without an fd store writes directly and saves the cursor", a
     assert.deepEqual(d.stats, { batches: 2, bytes, splitBatches: 0 });
     assert.equal(Deno.readTextFileSync(`${w.dir}/cursor`).split("\n")[0], j[1]!.cursor);
     w.assertExactlyOnce(j);
-  } finally {
-    w.close();
-  }
-});
+  }));

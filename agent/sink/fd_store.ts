@@ -8,12 +8,11 @@
  * @module
  */
 import { cString, libc } from "../../ffi/libc.ts";
+import { F_SETFD, FD_CLOEXEC } from "../../ffi/linux.ts";
 import { check, libsystemd } from "../../ffi/libsystemd.ts";
 
 /** The first fd passed by systemd (SD_LISTEN_FDS_START). */
 const LISTEN_FDS_START = 3;
-const F_SETFD = 2;
-const FD_CLOEXEC = 1;
 
 /**
  * The fds passed by systemd to this process, by name (LISTEN_PID, LISTEN_FDS,

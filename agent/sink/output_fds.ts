@@ -12,23 +12,19 @@
  *
  * @module
  */
-import { errno, libc, OsError } from "../../ffi/libc.ts";
-import { cString } from "../../ffi/libc.ts";
+import { cString, errno, libc, OsError, pidfdGetfd } from "../../ffi/libc.ts";
+import {
+  F_GETFL,
+  F_SETFL,
+  O_APPEND,
+  O_CLOEXEC,
+  O_NOCTTY,
+  O_NONBLOCK,
+  O_WRONLY,
+} from "../../ffi/linux.ts";
 
 /** The exit code when the output fds cannot be taken (sysexits.h EX_UNAVAILABLE). */
 export const EXIT_NO_OUTPUT = 69;
-
-/** syscall numbers, the same on x86-64 and aarch64 (asm-generic, Linux 5.3/5.6). */
-const SYS_PIDFD_OPEN = 434;
-const SYS_PIDFD_GETFD = 438;
-/** fcntl.h. */
-const O_WRONLY = 0o1;
-const O_NOCTTY = 0o400;
-const O_APPEND = 0o2000;
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
-const F_GETFL = 3;
-const F_SETFL = 4;
 
 /** How a fd was taken. */
 export type TakeMethod = "pidfd_getfd" | "proc";
@@ -69,19 +65,6 @@ function fdNumber(env: Record<string, string | undefined>, name: string): number
     );
   }
   return Number(v);
-}
-
-function pidfdGetfd(pid: number, targetFd: number): number {
-  const c = libc();
-  const pidfd = Number(c.syscall(BigInt(SYS_PIDFD_OPEN), BigInt(pid), 0n, 0n));
-  if (pidfd < 0) throw new OsError(`pidfd_open(${pid})`);
-  try {
-    const fd = Number(c.syscall(BigInt(SYS_PIDFD_GETFD), BigInt(pidfd), BigInt(targetFd), 0n));
-    if (fd < 0) throw new OsError(`pidfd_getfd(${targetFd})`);
-    return fd;
-  } finally {
-    c.close(pidfd);
-  }
 }
 
 function procOpen(pid: number, targetFd: number): number {

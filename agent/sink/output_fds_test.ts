@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
+import { O_CREAT, O_WRONLY } from "../../ffi/linux.ts";
 import { cString, libc } from "../../ffi/libc.ts";
 import { OutputUnavailableError, takeOutputFds } from "./output_fds.ts";
 import { OutputSink } from "./output_sink.ts";
 import { writeAll } from "./write_all.ts";
-
-const O_WRONLY = 0o1;
-const O_CREAT = 0o100;
 
 function openRaw(path: string, flags = O_WRONLY | O_CREAT): number {
   const fd = libc().open(cString(path), flags, 0o600);

@@ -13,13 +13,9 @@
  * @module
  */
 import { libc } from "../../ffi/libc.ts";
+import { F_GETPIPE_SZ, F_SETPIPE_SZ, FIONREAD, PollFd, POLLOUT } from "../../ffi/linux.ts";
 import { writeAll } from "./write_all.ts";
 
-/** fcntl(2) and ioctl(2) requests (linux/fcntl.h, asm-generic/ioctls.h). */
-const F_SETPIPE_SZ = 1031;
-const F_GETPIPE_SZ = 1032;
-const FIONREAD = 0x541b;
-const POLLOUT = 0x004;
 const PAGE = 4096;
 /** The pipe size asked for: /proc/sys/fs/pipe-max-size's default, 1 MiB. */
 const WANTED_PIPE_SIZE = 1 << 20;
@@ -41,7 +37,7 @@ export class OutputSink {
   readonly target: string;
   readonly #pipeSize: number;
   #count = new Int32Array(1);
-  #pollfd = new Uint8Array(8);
+  #pollfd: PollFd;
 
   /**
    * Wraps `fd`; for a pipe, asks for a 1 MiB pipe buffer (best effort: the
@@ -63,9 +59,7 @@ export class OutputSink {
       if (grown > 0) size = grown;
     }
     this.#pipeSize = size > 0 ? size : 0;
-    const view = new DataView(this.#pollfd.buffer);
-    view.setInt32(0, fd, true);
-    view.setInt16(4, POLLOUT, true);
+    this.#pollfd = new PollFd(fd, POLLOUT);
   }
 
   /** A description for diagnostics, e.g. `pipe:[4711] (1048576 bytes)`. */
@@ -112,7 +106,7 @@ export class OutputSink {
     for (;;) {
       if (this.space() >= need) return true;
       if (now() >= deadline) return false;
-      if (await libc().poll(this.#pollfd, 1n, 100) > 0) {
+      if (await libc().poll(this.#pollfd.bytes, 1n, 100) > 0) {
         await new Promise((r) => setTimeout(r, RECHECK_MS));
       }
     }

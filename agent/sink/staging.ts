@@ -13,19 +13,23 @@
  * @module
  */
 import { cString, errno, libc, OsError } from "../../ffi/libc.ts";
+import {
+  ERRNO,
+  F_GETPIPE_SZ,
+  F_SETPIPE_SZ,
+  FIONREAD,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  O_WRONLY,
+  PollFd,
+  POLLOUT,
+  SPLICE_F_MOVE,
+  SPLICE_F_NONBLOCK,
+} from "../../ffi/linux.ts";
 import type { FdStore } from "./fd_store.ts";
 import type { OutputSink } from "./output_sink.ts";
 
-const O_WRONLY = 0o1;
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
-const F_SETPIPE_SZ = 1031;
-const FIONREAD = 0x541b;
-const SPLICE_F_MOVE = 1;
-const SPLICE_F_NONBLOCK = 2;
-const EAGAIN = 11;
-const EINTR = 4;
-const POLLOUT = 0x004;
+const { EAGAIN, EINTR } = ERRNO;
 /** The staging pipes' size: /proc/sys/fs/pipe-max-size's default. */
 const STAGE_PIPE_SIZE = 1 << 20;
 
@@ -41,7 +45,7 @@ export class StagedOutput implements Disposable {
   readonly sink: OutputSink;
   readonly #pipes: [StagePipe, StagePipe];
   readonly #count = new Int32Array(1);
-  readonly #pollfd = new Uint8Array(8);
+  readonly #pollfd: PollFd;
   #devNull = -1;
   /** Whether both staging pipes came back from the fd store (false: made anew). */
   readonly reused: boolean;
@@ -50,9 +54,7 @@ export class StagedOutput implements Disposable {
     this.sink = sink;
     this.#pipes = pipes;
     this.reused = reused;
-    const v = new DataView(this.#pollfd.buffer);
-    v.setInt32(0, sink.fd, true);
-    v.setInt16(4, POLLOUT, true);
+    this.#pollfd = new PollFd(sink.fd, POLLOUT);
   }
 
   /**
@@ -92,7 +94,7 @@ export class StagedOutput implements Disposable {
 
   /** The largest batch one slot takes with one write(2). */
   get capacity(): number {
-    const size = libc().fcntl(this.#pipes[0].r, 1032, /* F_GETPIPE_SZ */ 0);
+    const size = libc().fcntl(this.#pipes[0].r, F_GETPIPE_SZ, 0);
     return Math.max(0, size - 2 * 4096);
   }
 
@@ -158,7 +160,7 @@ export class StagedOutput implements Disposable {
       if (e === EINTR) continue;
       if (e !== EAGAIN) throw new OsError("Cannot move a staged batch to the output", e);
       if (now() >= deadline) return false;
-      await c.poll(this.#pollfd, 1n, 100);
+      await c.poll(this.#pollfd.bytes, 1n, 100);
     }
     return true;
   }

@@ -1,17 +1,14 @@
 import assert from "node:assert/strict";
+import { F_SETPIPE_SZ, O_CLOEXEC, O_NONBLOCK, O_WRONLY } from "../../ffi/linux.ts";
 import { cString, libc } from "../../ffi/libc.ts";
 import { takeOutputFds } from "./output_fds.ts";
 import { OutputSink } from "./output_sink.ts";
 import { StagedOutput } from "./staging.ts";
 
-const O_WRONLY = 0o1;
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
-
 function pipe(): [number, number] {
   const ends = new Int32Array(2);
   assert.equal(libc().pipe2(ends, O_NONBLOCK | O_CLOEXEC), 0);
-  assert.equal(libc().fcntl(ends[0]!, 1031, /* F_SETPIPE_SZ */ 1 << 20), 1 << 20);
+  assert.equal(libc().fcntl(ends[0]!, F_SETPIPE_SZ, 1 << 20), 1 << 20);
   return [ends[0]!, ends[1]!];
 }
 

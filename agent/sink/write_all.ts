@@ -4,11 +4,9 @@
  * @module
  */
 import { errno, libc, OsError } from "../../ffi/libc.ts";
+import { ERRNO, POLLERR, PollFd, POLLOUT } from "../../ffi/linux.ts";
 
-const EINTR = 4;
-const EAGAIN = 11;
-const POLLOUT = 0x004;
-const POLLERR = 0x008;
+const { EAGAIN, EINTR } = ERRNO;
 
 /** How long one poll(2) for a full pipe waits before it is repeated, in milliseconds. */
 const POLL_SLICE_MS = 1000;
@@ -20,19 +18,16 @@ const POLL_SLICE_MS = 1000;
  * @throws {OsError} If poll(2) fails.
  */
 async function waitWritable(fd: number): Promise<void> {
-  const pfd = new Uint8Array(8); // struct pollfd { int fd; short events; short revents; }
-  const view = new DataView(pfd.buffer);
-  view.setInt32(0, fd, true);
-  view.setInt16(4, POLLOUT, true);
+  const pfd = new PollFd(fd, POLLOUT);
   for (;;) {
-    const n = await libc().poll(pfd, 1n, POLL_SLICE_MS);
+    const n = await libc().poll(pfd.bytes, 1n, POLL_SLICE_MS);
     if (n > 0) return; // POLLOUT, or POLLERR/POLLHUP: the next write(2) says which
     if (n < 0) {
       // errno of the worker thread is not readable here; a failing poll(2) on one
       // valid fd can only be EINTR or ENOMEM, both worth a retry.
       await new Promise((r) => setTimeout(r, 10));
     }
-    if ((view.getInt16(6, true) & POLLERR) !== 0) return;
+    if ((pfd.revents & POLLERR) !== 0) return;
   }
 }
 

@@ -266,6 +266,37 @@ export class EntryFields {
   }
 
   /**
+   * The field naming the entry's program, as journalctl chooses it (logs-show.c):
+   * SYSLOG_IDENTIFIER, else _COMM.
+   *
+   * @returns The field's index, or -1 if the entry has neither.
+   */
+  identifierField(): number {
+    const k = this.known;
+    return k[Known.SYSLOG_IDENTIFIER]! >= 0 ? k[Known.SYSLOG_IDENTIFIER]! : k[Known._COMM]!;
+  }
+
+  /**
+   * The field holding the entry's PID: _PID, else SYSLOG_PID.
+   *
+   * @returns The field's index, or -1 if the entry has neither.
+   */
+  pidField(): number {
+    const k = this.known;
+    return k[Known._PID]! >= 0 ? k[Known._PID]! : k[Known.SYSLOG_PID]!;
+  }
+
+  /**
+   * The entry's PID as a number: _PID, else SYSLOG_PID, whichever is a valid number.
+   *
+   * @returns The PID, or -1 if neither field holds one.
+   */
+  pid(): number {
+    const pid = this.knownNumber(Known._PID);
+    return pid >= 0 ? pid : this.knownNumber(Known.SYSLOG_PID);
+  }
+
+  /**
    * The value of well-known field `k` as text (for tests and filters; not on the hot
    * path).
    *
