@@ -18,7 +18,7 @@ export interface AgentConfig {
   maxPriority: number;
   /** Entries with PRIORITY at or below this go to stderr; -1: none. @default -1 */
   stderrPriority: number;
-  /** Journal fields added to each line of the `collector` format. @default [] */
+  /** Journal fields added to each line of the `collector` and `logfmt` formats. @default [] */
   extraFields: string[];
   /** Milliseconds between looks for new entries while entries keep coming. @default 20 */
   pollIntervalMs: number;
@@ -99,7 +99,7 @@ export const AGENT_OPTIONS: readonly AgentOption[] = [
     flag: "--extra-fields",
     env: "JOURNALAGENT_EXTRA_FIELDS",
     arg: "FIELDS",
-    description: "journal fields added to the collector format (comma-separated)",
+    description: "journal fields added to the collector and logfmt formats (comma-separated)",
     repeatable: true,
   },
   {
