@@ -209,8 +209,9 @@ export class Delivery implements Disposable {
     const o = stdout.length;
     const e = stderr.length;
     const s = this.#stages;
-    const done = s !== null && (this.shared ? o + e : Math.max(o, e)) <= this.#stageLimit +
-          LINE_MARGIN
+    // A batch too big for a staging pipe (one overlong entry) is written directly.
+    const fits = (this.shared ? o + e : Math.max(o, e)) <= this.#stageLimit + LINE_MARGIN;
+    const done = s !== null && fits
       ? await this.#staged(s, stdout, stderr, cursor, deadline)
       : await this.#direct(stdout, stderr, cursor, deadline);
     if (!done) return false;
