@@ -6,7 +6,9 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
-import { AGENT_OPTIONS, parseAgentConfig } from "./agent/config.ts";
+import { ConfigError, parseAgentConfig } from "./agent/config.ts";
+import { BootstrapConfigError } from "./bootstrap/config.ts";
+import { AGENT_OPTIONS } from "./agent/options.ts";
 import { agentMain, reportUsageError } from "./agent/main.ts";
 import { runBootstrap } from "./bootstrap/main.ts";
 import { BOOTSTRAP_ENV } from "./bootstrap/config.ts";
@@ -18,10 +20,16 @@ import { VERSION } from "./version.ts";
  * Validates the agent's `JOURNALAGENT_*` settings for `bootstrap` and `doctor`, so that
  * a bad value stops the container at once instead of failing journalagent.service.
  *
- * @throws {ConfigError} For the first invalid value (agent/config.ts).
+ * @throws {BootstrapConfigError} For the first invalid value, caused by the agent's
+ *   {@link ConfigError} (agent/config.ts).
  */
 function validateAgentConfig(env: Record<string, string>): void {
-  parseAgentConfig({}, env);
+  try {
+    parseAgentConfig({}, env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new BootstrapConfigError(e.message, `fix or remove -e ${e.setting}`, { cause: e });
+  }
 }
 
 /** Parses `argv` (without the runtime and script) and runs the chosen subcommand. */

@@ -1,345 +1,24 @@
 /**
- * journalagent's process: takes the container's stdout/stderr from PID 1, resumes right
- * after the last entry it wrote, then forwards every journal entry, batch by batch,
- * saving the cursor after each batch that fully reached the output. On SIGTERM it drains:
- * at the container's shutdown (PID 1 is systemd-shutdown) it first waits for journald to
- * exit, so that every entry journald wrote reaches the output.
+ * journalagent's entrypoint: handles SIGTERM and SIGINT, validates the configuration,
+ * takes the container's stdout/stderr from PID 1, tells the service manager it is
+ * ready, then runs the loop (run.ts) until SIGTERM; reports a bad setting on the
+ * container's stderr.
  *
  * @module
  */
 import { type AgentConfig, ConfigError, EXIT_CONFIG, parseAgentConfig } from "./config.ts";
-import { CursorStore } from "./cursor_store.ts";
-import { EXIT_NO_OUTPUT, type OutputFds, OutputUnavailableError, takeOutputFds } from "./fd.ts";
-import { Journal } from "./journal.ts";
-import { OutputBuffer } from "./output_buffer.ts";
-import { EntryReader } from "./reader.ts";
-import { formatGap, formatUnreadable, GapDetector, gapStart } from "./gap.ts";
-import { fdStoreSize, listenFds } from "./fd_store.ts";
-import { OutputSink } from "./output_sink.ts";
 import { notifyReady } from "./ready.ts";
-import { StagedOutput } from "./staging.ts";
-import { writeAll } from "./write_all.ts";
-
-/** How long the journal must have been quiet before polling slows down, in ms. */
-const QUIET_BEFORE_BACKOFF_MS = 2000;
-/** At shutdown, the longest wait for journald to exit, in ms. */
-const JOURNALD_EXIT_WAIT_MS = 3000;
-/** After SIGTERM, the longest time spent writing what is left, in ms. */
-const DRAIN_LIMIT_MS = 3000;
-/** How often journald's liveness is checked at shutdown, in ms. */
-const SHUTDOWN_POLL_MS = 10;
-
-/** Where the agent resumed. */
-export type ResumePoint = "after-cursor" | "at-cursor-successor" | "boot-start";
-
-/**
- * Positions `journal` so that the next `journal.next()` returns the first entry not yet
- * written: right after the entry of `cursor` (sd_journal_seek_cursor(3), then
- * sd_journal_next(3) and sd_journal_test_cursor(3) to step over that entry), or, with
- * no cursor, before the first entry of the current boot.
- *
- * @param journal An open journal.
- * @param cursor The cursor of the last entry written, or null.
- * @returns Where it resumed: `after-cursor` (the entry was found), `at-cursor-successor`
- *   (that entry is gone, e.g. vacuumed; the next one after its position comes next), or
- *   `boot-start`.
- * @throws {JournalError} If the journal cannot be read.
- */
-export function resume(journal: Journal, cursor: string | null): ResumePoint {
-  if (cursor === null) {
-    journal.seekBootStart();
-    return "boot-start";
-  }
-  journal.seekCursor(cursor);
-  if (journal.next() && journal.testCursor(cursor)) return "after-cursor";
-  // The entry itself is gone: seek again so that next() lands on its closest successor.
-  journal.seekCursor(cursor);
-  return "at-cursor-successor";
-}
-
-/** What one run forwarded. */
-export interface AgentStats {
-  /** Entries consumed from the journal (forwarded or filtered out). */
-  entries: number;
-  /** Bytes written to stdout and stderr together. */
-  bytes: number;
-  /** Batches written. */
-  batches: number;
-  /** Batches that did not go in with one write(2) per output (split, so not atomic). */
-  splitBatches: number;
-  /** Entries journald removed before they were read (reported on stderr, gap.ts). */
-  lost: number;
-}
-
-/** Options for {@link runAgent}. */
-export interface RunAgentOptions {
-  /** When aborted, the agent drains and returns. */
-  stop: AbortSignal;
-  /** Where diagnostics go. @default a line on stderr (the journal, for the unit) */
-  log?: (message: string) => void;
-  /** Whether the container is shutting down, asked once when `stop` fires.
-   * @default PID 1 is systemd-shutdown */
-  isShutdown?: () => boolean;
-  /** The unit's fd store, for exactly-once staging. @default none: direct writes */
-  fdStore?: FdStoreAccess;
-}
-
-/** Writes a line to this process's stderr, ignoring errors (journald may be gone). */
-function logLine(message: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(`${message}\n`));
-  } catch { /* nowhere left to report to */ }
-}
-
-/** Whether PID 1 is systemd-shutdown, i.e. the container is halting (comm is 15 chars). */
-export function pid1IsShutdown(): boolean {
-  try {
-    return Deno.readTextFileSync("/proc/1/comm").trim() === "systemd-shutdow";
-  } catch {
-    return false;
-  }
-}
-
-/** The PIDs of running systemd-journald processes (proc(5) comm is cut at 15 chars). */
-export function journaldPids(): number[] {
-  const pids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      if (Deno.readTextFileSync(`/proc/${e.name}/comm`).trim() === "systemd-journal") {
-        pids.push(Number(e.name));
-      }
-    } catch { /* gone meanwhile */ }
-  }
-  return pids;
-}
-
-/** Whether process `pid` still runs (exists and is not a zombie). */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-/** Where the staging pipes live (see staging.ts); absent: batches are written directly. */
-export interface FdStoreAccess {
-  /** The fds passed back by systemd, by name ({@link listenFds}). */
-  passed: Map<string, number>;
-}
-
-/** The streams of one run: sinks, and staging when the fd store and pipes allow it. */
-interface Outputs {
-  stdout: OutputSink;
-  stderr: OutputSink;
-  /** Whether stdout and stderr are the same pipe or terminal (room counted once). */
-  shared: boolean;
-  stdoutStage: StagedOutput | null;
-  stderrStage: StagedOutput | null;
-}
-
-function openOutputs(fds: OutputFds, fdStore: FdStoreAccess | undefined): Outputs {
-  const stdout = new OutputSink(fds.stdout);
-  const stderr = fds.stderr === fds.stdout ? stdout : new OutputSink(fds.stderr);
-  const shared = stderr === stdout || stderr.target === stdout.target;
-  if (!fdStore || stdout.pipeSize === 0 || stderr.pipeSize === 0) {
-    return { stdout, stderr, shared, stdoutStage: null, stderrStage: null };
-  }
-  const stdoutStage = StagedOutput.open(stdout, { ...fdStore, name: "stage-stdout" });
-  const stderrStage = shared
-    ? stdoutStage
-    : StagedOutput.open(stderr, { ...fdStore, name: "stage-stderr" });
-  return { stdout, stderr, shared, stdoutStage, stderrStage };
-}
-
-/**
- * Forwards the journal to `fds` until `options.stop` fires, then drains and returns.
- *
- * @param config The validated configuration.
- * @param fds Where entries go.
- * @param options The stop signal and hooks.
- * @returns What was forwarded.
- * @throws {JournalError} If the journal cannot be read.
- * @throws {OsError} If the output cannot be written (e.g. EPIPE).
- */
-export async function runAgent(
-  config: AgentConfig,
-  fds: OutputFds,
-  options: RunAgentOptions,
-): Promise<AgentStats> {
-  const log = options.log ?? logLine;
-  using store = new CursorStore(config.cursorFile);
-  using journal = Journal.open({ directory: config.directory });
-  const saved = store.load();
-  const out = openOutputs(fds, options.fdStore);
-  const stages = [...new Set([out.stdoutStage, out.stderrStage])].filter((s) => s !== null);
-  // First what an earlier run committed but did not move on yet; drop what it staged
-  // without committing (those entries come after the saved cursor and are read again).
-  let recovered = 0;
-  let resumeCursor = saved?.cursor ?? null;
-  let note = "";
-  const committedSlot = saved?.slot === 0 || saved?.slot === 1 ? saved.slot : -1;
-  if (committedSlot >= 0 && stages.some((s) => !s.reused)) {
-    // The staging pipes did not come back (the fd store was emptied, e.g. by a stop and
-    // start): the last batch may not have reached the output. Repeat it rather than
-    // lose it.
-    resumeCursor = saved?.previous ?? null;
-    note = ", staging pipes lost: repeating the last batch";
-  } else {
-    for (const stage of stages) {
-      if (committedSlot === 0 || committedSlot === 1) {
-        recovered += stage.pending(committedSlot);
-        await stage.flush(committedSlot);
-        stage.discard(committedSlot === 0 ? 1 : 0);
-      } else {
-        stage.discard(0);
-        stage.discard(1);
-      }
-    }
-  }
-  let slot: 0 | 1 = committedSlot === 0 ? 1 : 0;
-  let stagedLeft = false;
-  let lastCursor = resumeCursor;
-  const from = resume(journal, resumeCursor);
-  log(
-    (from === "boot-start"
-      ? "Forwarding the journal from the start of the boot"
-      : `Resuming ${
-        from === "after-cursor" ? "after" : "at the successor of"
-      } cursor ${resumeCursor}`) +
-      ` (output ${config.output}; stdout ${out.stdout.describe()}` +
-      (out.shared ? "" : `, stderr ${out.stderr.describe()}`) +
-      `, taken with ${fds.method}; ` +
-      (stages.length > 0
-        ? `staged in the fd store${
-          recovered > 0 ? `, ${recovered} staged bytes moved on` : ""
-        }${note})`
-        : "written directly)"),
-  );
-  // Entries journald removed before they were forwarded are reported, not skipped silently.
-  const gaps = new GapDetector(gapStart(journal, from, resumeCursor));
-  const reader = new EntryReader(journal, {
-    format: config.output,
-    units: config.units,
-    excludeUnits: config.excludeUnits,
-    maxPriority: config.maxPriority,
-    stderrPriority: config.stderrPriority,
-    extraFields: config.extraFields,
-  });
-  const buffers = {
-    stdout: new OutputBuffer(Math.min(config.batchBytes, 1 << 20) + 65_536),
-    stderr: new OutputBuffer(65_536),
-  };
-  // A staged batch must fit a staging pipe whole; the reader may overshoot by one line.
-  const stageLimit = stages.length > 0
-    ? Math.min(...stages.map((s) => s.capacity)) - 65_536
-    : Infinity;
-  const stats: AgentStats = { entries: 0, bytes: 0, batches: 0, splitBatches: 0, lost: 0 };
-  let interval = config.pollIntervalMs;
-  let lastEntryAt = performance.now();
-  // Stop handling: the phase after `stop` fired.
-  let drainDeadline = Infinity;
-  let journald: number[] = [];
-  let journaldDeadline = 0;
-  let finalPass = false;
-
-  for (;;) {
-    if (options.stop.aborted && drainDeadline === Infinity) {
-      const now = performance.now();
-      drainDeadline = now + DRAIN_LIMIT_MS;
-      if ((options.isShutdown ?? pid1IsShutdown)()) {
-        journald = journaldPids();
-        journaldDeadline = now + JOURNALD_EXIT_WAIT_MS;
-      }
-    }
-    if (performance.now() >= drainDeadline) {
-      log(`Stopping with entries left unwritten (drain limit of ${DRAIN_LIMIT_MS} ms)`);
-      break;
-    }
-    // Read no more than the outputs can take right now (backpressure), at least one entry.
-    const room = stages.length > 0
-      ? Math.min(config.batchBytes, stageLimit)
-      : Math.min(config.batchBytes, out.stdout.space(), out.stderr.space());
-    const r = reader.fill(buffers, Math.max(room, 1));
-    if (r.entries > 0) {
-      stats.entries += r.entries;
-      // Into the batch, so that the line reaches the output exactly once with it (not
-      // logged: the journal would forward it a second time).
-      for (const gap of gaps.check(r.firstCursor, r.cursor!, r.entries)) {
-        buffers.stderr.appendAscii(`${formatGap(gap)}\n`);
-        stats.lost += gap.lost;
-      }
-      if (r.unreadable > 0) {
-        buffers.stderr.appendAscii(`${formatUnreadable(r.unreadable)}\n`);
-        stats.lost += r.unreadable;
-      }
-      const o = buffers.stdout.length;
-      const e = buffers.stderr.length;
-      if (
-        out.stdoutStage !== null && out.stderrStage !== null &&
-        (out.shared ? o + e : Math.max(o, e)) <= stageLimit + 65_536
-      ) {
-        // Stage, commit (the cursor names the slot), move on: see staging.ts.
-        out.stdoutStage.stage(slot, buffers.stdout.bytes());
-        out.stderrStage.stage(slot, buffers.stderr.bytes());
-        if (r.cursor !== null) store.save(r.cursor, slot, lastCursor);
-        const done = await out.stdoutStage.flush(slot, drainDeadline) &&
-          await out.stderrStage.flush(slot, drainDeadline);
-        slot = slot === 0 ? 1 : 0;
-        stagedLeft = !done;
-        if (!done) continue; // past the drain limit: the rest stays staged
-      } else {
-        if (out.shared) {
-          if (!await out.stdout.waitForSpace(o + e, drainDeadline)) continue;
-        } else if (
-          !await out.stdout.waitForSpace(o, drainDeadline) ||
-          !await out.stderr.waitForSpace(e, drainDeadline)
-        ) continue;
-        // The writes and the cursor's system call follow each other with nothing in
-        // between that could wait.
-        if (r.cursor !== null) store.stage(r.cursor);
-        let calls = 0;
-        if (o > 0) calls += await out.stdout.write(buffers.stdout.bytes());
-        if (e > 0) calls += await out.stderr.write(buffers.stderr.bytes());
-        store.commit();
-        if (calls > (o > 0 ? 1 : 0) + (e > 0 ? 1 : 0)) stats.splitBatches++;
-      }
-      if (r.cursor !== null) lastCursor = r.cursor;
-      stats.bytes += o + e;
-      stats.batches++;
-      buffers.stdout.reset();
-      buffers.stderr.reset();
-      interval = config.pollIntervalMs;
-      lastEntryAt = performance.now();
-      continue;
-    }
-    if (options.stop.aborted) {
-      journald = journald.filter(isRunning);
-      if (journald.length > 0 && performance.now() < journaldDeadline) {
-        // journald may still write the last stop messages: keep forwarding meanwhile.
-        await journal.wait(SHUTDOWN_POLL_MS * 1000);
-        continue;
-      }
-      if (finalPass) break;
-      // One more pass that first picks up files added meanwhile (e.g. the journal moved
-      // back to /run by systemd-journal-flush.service's ExecStop).
-      finalPass = true;
-      await journal.wait(0);
-      continue;
-    }
-    if (performance.now() - lastEntryAt > QUIET_BEFORE_BACKOFF_MS) {
-      interval = Math.min(interval * 2, config.idlePollIntervalMs);
-    }
-    await journal.wait(interval * 1000);
-  }
-  // Nothing is left staged: say so, so that a start with a new fd store (after a stop and
-  // a start) does not repeat the last batch.
-  if (stages.length > 0 && !stagedLeft && lastCursor !== null) store.save(lastCursor);
-  return stats;
-}
+import { logLine, runAgent } from "./run.ts";
+import { CursorStore } from "./sink/cursor_store.ts";
+import { fdStoreSize, systemdFdStore } from "./sink/fd_store.ts";
+import {
+  EXIT_NO_OUTPUT,
+  type OutputFds,
+  OutputUnavailableError,
+  takeOutputFds,
+} from "./sink/output_fds.ts";
+import { writeAll } from "./sink/write_all.ts";
+import { OsError } from "../ffi/libc.ts";
 
 async function reportToContainer(message: string, fds: OutputFds | null): Promise<void> {
   const line = `journalagent: ${message}`;
@@ -408,12 +87,18 @@ function checkPaths(config: AgentConfig): void {
   try {
     store.open();
   } catch (e) {
-    if (!(e instanceof Error)) throw e;
+    // open(2) failing (OsError) or mkdir failing (Deno's I/O errors carry an errno code).
+    if (
+      !(e instanceof OsError || e instanceof Error && typeof Reflect.get(e, "code") === "string")
+    ) {
+      throw e;
+    }
     throw new ConfigError(
       "JOURNALAGENT_CURSOR_FILE",
       config.cursorFile,
       `a file the agent can write (${e.message}; outside /run/journalagent it needs ` +
         "ReadWritePaths= in a drop-in)",
+      { cause: e },
     );
   } finally {
     store.close();
@@ -493,8 +178,8 @@ async function startAgent(
   }
   try {
     // Two staging pipes per output need 4 places in the fd store.
-    const passed = listenFds(env);
-    const fdStore = await fdStoreSize(env) >= 4 ? { passed } : undefined;
+    const store = systemdFdStore(env);
+    const fdStore = await fdStoreSize(env) >= 4 ? store : undefined;
     const stats = await runAgent(config, fds, { stop, fdStore });
     logLine(
       `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +

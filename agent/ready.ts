@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { notifyWithFds } from "./fd_store.ts";
+import { notifyWithFds } from "./sink/fd_store.ts";
 
 /**
  * Sends `READY=1` to the service manager when the agent runs as a service

@@ -39,9 +39,10 @@ export class BootstrapConfigError extends Error {
   /**
    * @param problem What is wrong, e.g. `invalid CSD_MAIN_UNIT "a/b"`.
    * @param fix What to do about it.
+   * @param options The error that caused it, if any.
    */
-  constructor(problem: string, fix: string) {
-    super(`${problem}: ${fix}`);
+  constructor(problem: string, fix: string, options?: ErrorOptions) {
+    super(`${problem}: ${fix}`, options);
     this.problem = problem;
     this.fix = fix;
   }

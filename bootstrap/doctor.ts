@@ -22,7 +22,7 @@ import {
   readHost,
   systemdVersion,
 } from "./preflight.ts";
-import { errno, libc } from "../ffi/libc.ts";
+import { libc, OsError, pidfdGetfd } from "../ffi/libc.ts";
 
 /** How a check came out. */
 export type DoctorStatus = "ok" | "warn" | "fail" | "info";
@@ -37,10 +37,6 @@ export interface DoctorRow {
   detail: string;
 }
 
-/** Syscall numbers (x86-64 and aarch64 share these). */
-const SYS_PIDFD_OPEN = 434n;
-const SYS_PIDFD_GETFD = 438n;
-
 /**
  * Whether pidfd_getfd(2) on PID 1 is allowed here (it needs CAP_SYS_PTRACE, and Docker's
  * default seccomp profile allows it only then).
@@ -48,21 +44,13 @@ const SYS_PIDFD_GETFD = 438n;
  * @returns "allowed", or the errno name that refused it.
  */
 export function probePidfdGetfd(): string {
-  const c = libc();
-  const pidfd = Number(c.syscall(SYS_PIDFD_OPEN, 1n, 0n, 0n));
-  if (pidfd < 0) return `pidfd_open refused (${errnoName(errno())})`;
   try {
-    const fd = Number(c.syscall(SYS_PIDFD_GETFD, BigInt(pidfd), 0n, 0n));
-    if (fd < 0) return errnoName(errno());
-    c.close(fd);
+    libc().close(pidfdGetfd(1, 0));
     return "allowed";
-  } finally {
-    c.close(pidfd);
+  } catch (e) {
+    if (!(e instanceof OsError)) throw e;
+    return e.message.startsWith("pidfd_open") ? `pidfd_open refused (${e.code})` : e.code;
   }
-}
-
-function errnoName(n: number): string {
-  return { 1: "EPERM", 13: "EACCES", 38: "ENOSYS" }[n] ?? `errno ${n}`;
 }
 
 function readPid1Environ(): Record<string, string> | undefined {

@@ -39,17 +39,12 @@ export function isHealthyState(state: string, acceptDegraded = false): boolean {
  * @returns Whether the system is healthy, and its state.
  */
 export async function checkHealth(options: HealthOptions = {}): Promise<HealthResult> {
-  const child = new Deno.Command("systemctl", {
+  const out = await new Deno.Command("systemctl", {
     args: ["is-system-running"],
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }, options.timeoutMs ?? 10_000);
-  const out = await child.output().finally(() => clearTimeout(timer));
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  }).output();
   const decoder = new TextDecoder();
   const state = decoder.decode(out.stdout).trim() ||
     `no answer from systemd (${decoder.decode(out.stderr).trim() || `exit ${out.code}`})`;

@@ -126,10 +126,6 @@ export async function runBootstrap(
     options.validateAgentConfig?.(env);
   } catch (e) {
     if (e instanceof BootstrapConfigError) throw new PreflightError(e.problem, e.fix, 78);
-    if (e instanceof Error && e.name === "ConfigError") {
-      const setting = (e as Error & { setting?: string }).setting ?? "the setting";
-      throw new PreflightError(e.message, `fix or remove -e ${setting}`, 78);
-    }
     throw e;
   }
   const host = readHost();

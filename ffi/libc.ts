@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { loadLibrary } from "./_load.ts";
+import { errnoName, SYS_PIDFD_GETFD, SYS_PIDFD_OPEN } from "./linux.ts";
 
 const symbols = {
   execve: {
@@ -45,6 +47,11 @@ const symbols = {
   },
   umount2: { parameters: ["buffer", "i32"], result: "i32" }, // const char *target, int flags
   close: { parameters: ["i32"], result: "i32" }, // int fd
+  read: {
+    // int fd, void *buf, size_t count
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+  },
   write: {
     // int fd, const void *buf, size_t count
     parameters: ["i32", "buffer", "usize"],
@@ -99,8 +106,6 @@ const symbols = {
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-const LIBC_PATHS = ["libc.so.6"];
-
 let loaded: Deno.DynamicLibrary<typeof symbols> | undefined;
 
 /**
@@ -108,21 +113,11 @@ let loaded: Deno.DynamicLibrary<typeof symbols> | undefined;
  *
  * @returns The library's symbols.
  * @throws {Deno.errors.PermissionDenied} Without `--allow-ffi`.
- * @throws {Error} If no libc could be loaded (the cause says why).
+ * @throws {Error} If libc cannot be loaded (the cause says why).
  */
 export function libc(): Deno.DynamicLibrary<typeof symbols>["symbols"] {
-  if (loaded) return loaded.symbols;
-  const errors: string[] = [];
-  for (const path of LIBC_PATHS) {
-    try {
-      loaded = Deno.dlopen(path, symbols);
-      return loaded.symbols;
-    } catch (e) {
-      if (e instanceof Deno.errors.PermissionDenied) throw e;
-      errors.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  throw new Error(`Cannot load libc: tried ${errors.join("; ")}`);
+  loaded ??= loadLibrary("libc", ["libc.so.6"], symbols);
+  return loaded.symbols;
 }
 
 /** The calling thread's errno, to be read right after a failed call. */
@@ -130,30 +125,6 @@ export function errno(): number {
   const p = libc().__errno_location();
   return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32(0);
 }
-
-/** Linux errno names by number, for error messages (errno(3)). */
-const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  4: "EINTR",
-  5: "EIO",
-  9: "EBADF",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  16: "EBUSY",
-  17: "EEXIST",
-  20: "ENOTDIR",
-  21: "EISDIR",
-  22: "EINVAL",
-  24: "EMFILE",
-  28: "ENOSPC",
-  30: "EROFS",
-  32: "EPIPE",
-  38: "ENOSYS",
-  95: "EOPNOTSUPP",
-};
 
 /**
  * A failed libc call, with the errno it set.
@@ -173,7 +144,7 @@ export class OsError extends Error {
    * @param errnum The errno value; defaults to the current {@link errno}.
    */
   constructor(what: string, errnum: number = errno()) {
-    const code = ERRNO_NAMES[errnum] ?? `E${errnum}`;
+    const code = errnoName(errnum);
     const p = libc().strerror(errnum);
     const text = p === null ? code : new Deno.UnsafePointerView(p).getCString();
     super(`${what}: ${text} (${code})`);
@@ -197,4 +168,26 @@ export function cString(s: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   return out;
+}
+
+/**
+ * Takes a copy of another process's fd: pidfd_open(2) then pidfd_getfd(2) (Linux 5.6;
+ * needs ptrace access to the process, i.e. CAP_SYS_PTRACE in a container).
+ *
+ * @param pid The process.
+ * @param targetFd Its fd.
+ * @returns This process's copy (close-on-exec).
+ * @throws {OsError} If either call fails; the message names which.
+ */
+export function pidfdGetfd(pid: number, targetFd: number): number {
+  const c = libc();
+  const pidfd = Number(c.syscall(SYS_PIDFD_OPEN, BigInt(pid), 0n, 0n));
+  if (pidfd < 0) throw new OsError(`pidfd_open(${pid})`);
+  try {
+    const fd = Number(c.syscall(SYS_PIDFD_GETFD, BigInt(pidfd), BigInt(targetFd), 0n));
+    if (fd < 0) throw new OsError(`pidfd_getfd(${targetFd})`);
+    return fd;
+  } finally {
+    c.close(pidfd);
+  }
 }

@@ -12,6 +12,8 @@
  *
  * @module
  */
+import { loadLibrary } from "./_load.ts";
+import { errnoName } from "./linux.ts";
 
 /** The symbol table: the exact C names, each parameter's C type as a comment. */
 export const LIBSYSTEMD_SYMBOLS = {
@@ -83,11 +85,6 @@ export const LIBSYSTEMD_SYMBOLS = {
     result: "i32",
     optional: true,
   },
-  sd_journal_get_data: {
-    // sd_journal *j, const char *field, const void **data, size_t *length
-    parameters: ["pointer", "buffer", "buffer", "buffer"],
-    result: "i32",
-  },
   sd_journal_wait: {
     // sd_journal *j, uint64_t timeout_usec; run on a worker thread, it blocks
     parameters: ["pointer", "u64"],
@@ -115,8 +112,6 @@ export const LIBSYSTEMD_SYMBOLS = {
 /** The loaded symbols' type. */
 export type LibsystemdSymbols = Deno.DynamicLibrary<typeof LIBSYSTEMD_SYMBOLS>["symbols"];
 
-const DEFAULT_PATHS = ["libsystemd.so.0"];
-
 let loaded: Deno.DynamicLibrary<typeof LIBSYSTEMD_SYMBOLS> | undefined;
 
 /**
@@ -125,55 +120,12 @@ let loaded: Deno.DynamicLibrary<typeof LIBSYSTEMD_SYMBOLS> | undefined;
  *
  * @returns The library's symbols; optional ones are `null` when absent.
  * @throws {Deno.errors.PermissionDenied} Without `--allow-ffi` (or `--allow-env`).
- * @throws {Error} If no libsystemd could be loaded (the message lists what was tried).
+ * @throws {Error} If libsystemd cannot be loaded (the message says what was tried).
  */
 export function libsystemd(): LibsystemdSymbols {
-  if (loaded) return loaded.symbols;
-  const override = Deno.env.get("CSD_LIBSYSTEMD");
-  const paths = override ? [override] : DEFAULT_PATHS;
-  const errors: string[] = [];
-  for (const path of paths) {
-    try {
-      loaded = Deno.dlopen(path, LIBSYSTEMD_SYMBOLS);
-      return loaded.symbols;
-    } catch (e) {
-      if (e instanceof Deno.errors.PermissionDenied) throw e;
-      errors.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  throw new Error(`Cannot load libsystemd.so.0: tried ${errors.join("; ")}`);
-}
-
-/** Linux errno names by number (errno(3)), for the errors sd-journal returns. */
-const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  5: "EIO",
-  9: "EBADF",
-  12: "ENOMEM",
-  13: "EACCES",
-  20: "ENOTDIR",
-  22: "EINVAL",
-  24: "EMFILE",
-  28: "ENOSPC",
-  38: "ENOSYS",
-  61: "ENODATA",
-  74: "EBADMSG",
-  95: "EOPNOTSUPP",
-  99: "EADDRNOTAVAIL",
-  116: "ESTALE",
-  117: "EUCLEAN",
-  126: "ENOKEY",
-};
-
-/**
- * The symbolic name of an errno value.
- *
- * @param errno A positive errno value.
- * @returns E.g. "EINVAL", or "E<number>" if not known here.
- */
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `E${errno}`;
+  const path = Deno.env.get("CSD_LIBSYSTEMD") || "libsystemd.so.0";
+  loaded ??= loadLibrary("libsystemd.so.0", [path], LIBSYSTEMD_SYMBOLS);
+  return loaded.symbols;
 }
 
 /**

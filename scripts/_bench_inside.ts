@@ -24,9 +24,11 @@
  *
  * @module
  */
-import { Journal } from "../agent/journal.ts";
-import { OutputBuffer } from "../agent/output_buffer.ts";
-import { EntryReader, type OutputFormat } from "../agent/reader.ts";
+import { Journal } from "../agent/source/journal.ts";
+import { OutputBuffer } from "../agent/format/buffer.ts";
+import { entryFormat } from "../agent/format/formats.ts";
+import type { OutputFormat } from "../agent/format/names.ts";
+import { EntryReader } from "../agent/source/reader.ts";
 import { messageStart, sendMany } from "./journal_writer.ts";
 
 /** Fields of /proc/self/status in KiB, e.g. VmHWM (peak RSS) and RssAnon. */
@@ -83,7 +85,7 @@ async function measure(sink: string, cmd: string[]): Promise<void> {
 function read(format: OutputFormat): void {
   using j = Journal.open();
   j.seekHead();
-  const reader = new EntryReader(j, { format });
+  const reader = new EntryReader(j, { format: entryFormat(format) });
   const out = { stdout: new OutputBuffer(1 << 20), stderr: new OutputBuffer() };
   const t0 = performance.now();
   let entries = 0;
@@ -111,7 +113,10 @@ function read(format: OutputFormat): void {
 }
 
 /** Reads from the current position to the end, discarding the output. */
-function drain(reader: EntryReader, out: { stdout: OutputBuffer; stderr: OutputBuffer }): number {
+function drain(
+  reader: EntryReader<OutputBuffer>,
+  out: { stdout: OutputBuffer; stderr: OutputBuffer },
+): number {
   let entries = 0;
   for (;;) {
     const r = reader.fill(out, 1 << 20);
@@ -124,7 +129,7 @@ function drain(reader: EntryReader, out: { stdout: OutputBuffer; stderr: OutputB
 
 function memory(passes: number, format: OutputFormat): void {
   using j = Journal.open();
-  const reader = new EntryReader(j, { format });
+  const reader = new EntryReader(j, { format: entryFormat(format) });
   const out = { stdout: new OutputBuffer(1 << 20), stderr: new OutputBuffer() };
   const anonKiB: number[] = [];
   let entries = 0;
@@ -142,7 +147,7 @@ async function flood(n: number, size: number, format: OutputFormat): Promise<voi
   using j = Journal.open();
   j.seekTail();
   j.previous(); // sd_journal_seek_tail(3): step back once, then next() finds new entries
-  const reader = new EntryReader(j, { format });
+  const reader = new EntryReader(j, { format: entryFormat(format) });
   const out = { stdout: new OutputBuffer(1 << 20), stderr: new OutputBuffer() };
   const last = new TextEncoder().encode(messageStart(n - 1));
   const writer = new Deno.Command(Deno.execPath(), {

@@ -16,9 +16,11 @@
  *
  * @module
  */
-import { Journal } from "../agent/journal.ts";
-import { OutputBuffer } from "../agent/output_buffer.ts";
-import { EntryReader, type OutputFormat } from "../agent/reader.ts";
+import { Journal } from "../agent/source/journal.ts";
+import { OutputBuffer } from "../agent/format/buffer.ts";
+import { entryFormat } from "../agent/format/formats.ts";
+import type { OutputFormat } from "../agent/format/names.ts";
+import { EntryReader } from "../agent/source/reader.ts";
 import { sendEntry } from "../scripts/journal_writer.ts";
 import { bytes as field } from "./_bad_input.ts";
 
@@ -87,7 +89,7 @@ function main(): void {
     } else j.seekHead();
     const reader = new EntryReader(j, {
       ...JSON.parse(Deno.env.get("CSD_PROBE_OPTIONS") ?? "{}"),
-      format: format as OutputFormat,
+      format: entryFormat(format as OutputFormat),
       extraFields: extra,
     });
     const out = { stdout: new OutputBuffer(), stderr: new OutputBuffer() };

@@ -3,7 +3,7 @@
  * memory limit as fast as it can must neither get the container OOM-killed (the
  * bootstrap caps the runtime journal, bootstrap/journal_budget.ts) nor lose a line; and
  * where the log reader stalls while the journal overflows, the agent reports exactly
- * how many entries journald removed (agent/gap.ts).
+ * how many entries journald removed (agent/source/gap.ts).
  *
  * Wall time: the 128 MiB run (about 640 MiB of log) and the stall run share one
  * container per image; the 256 MiB run (about 1.3 GiB of log) runs on debian-12 only
