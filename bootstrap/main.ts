@@ -10,7 +10,9 @@ import { containerEnvironment, passedNames } from "./environment.ts";
 import { exec } from "./exec.ts";
 import { prepareJournalBudget } from "./memory.ts";
 import {
+  checkCapabilities,
   checkPid1,
+  checkRoot,
   checkRun,
   findSystemd,
   PreflightError,
@@ -18,6 +20,7 @@ import {
   readHost,
   systemdVersion,
 } from "./preflight.ts";
+import { checkSeccomp, probeSyscalls } from "./seccomp.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the image installs the interceptor (the original project's path). */
@@ -103,7 +106,8 @@ export function pid1Environment(
 /**
  * Checks and prepares the container, then execs systemd as PID 1.
  *
- * Checks, in order: PID 1; systemd present; configuration (own and the agent's); /run;
+ * Checks, in order: PID 1; root; systemd present; configuration (own and the agent's); /run;
+ * capabilities; the seccomp profile;
  * the journal's size for the memory limit (a journald drop-in under /run); cgroups
  * (mounting a private cgroup2 where systemd >= 258 needs it).
  *
@@ -118,6 +122,7 @@ export async function runBootstrap(
   options: BootstrapOptions = {},
 ): Promise<never> {
   checkPid1(Deno.pid);
+  checkRoot(Deno.uid() ?? 0);
   const systemd = findSystemd();
   const env = containerEnvironment();
   let config;
@@ -134,6 +139,8 @@ export async function runBootstrap(
   }
   const host = readHost();
   checkRun(host);
+  checkCapabilities(host);
+  checkSeccomp(host, probeSyscalls());
   // Before prepareCgroups(): on a hybrid host the limit is only in the v1 hierarchies.
   prepareJournalBudget(host);
   prepareCgroups(await systemdVersion(systemd), host);
