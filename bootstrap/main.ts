@@ -21,6 +21,7 @@ import {
   systemdVersion,
 } from "./preflight.ts";
 import { checkSeccomp, probeSyscalls } from "./seccomp.ts";
+import { checkCgroupOwner } from "./user_namespace.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the image installs the interceptor (the original project's path). */
@@ -109,7 +110,8 @@ export function pid1Environment(
  * Checks, in order: PID 1; root; systemd present; configuration (own and the agent's); /run;
  * capabilities; the seccomp profile;
  * the journal's size for the memory limit (a journald drop-in under /run); cgroups
- * (mounting a private cgroup2 where systemd >= 258 needs it).
+ * (mounting a private cgroup2 where systemd >= 258 needs it); in a user namespace, that its
+ * root owns the cgroup.
  *
  * @param args Arguments for systemd (those given after the image name).
  * @param options Flags of the `bootstrap` subcommand.
@@ -144,6 +146,10 @@ export async function runBootstrap(
   // Before prepareCgroups(): on a hybrid host the limit is only in the v1 hierarchies.
   prepareJournalBudget(host);
   prepareCgroups(await systemdVersion(systemd), host);
+  checkCgroupOwner(
+    Deno.readTextFileSync("/proc/self/uid_map"),
+    Deno.statSync("/sys/fs/cgroup").uid ?? 0,
+  );
   dropSysBoot();
   return exec(systemd, [systemd, ...systemdArguments(args)], pid1Environment(env, config));
 }

@@ -233,3 +233,46 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
     },
   });
 }
+
+/**
+ * A user-namespaced engine (`dockerd --userns-remap`), where one runs: started by
+ * scripts/ensure_docker_userns.sh, named by CSD_TEST_USERNS_HOST (e.g.
+ * unix:///var/cache/containering-systemd/docker-userns/docker.sock). Without it the tests
+ * below are reported as ignored.
+ */
+const USERNS_HOST = Deno.env.get("CSD_TEST_USERNS_HOST");
+
+for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
+  Deno.test({
+    name: `hardening: under --userns-remap the container stops with one line [debian-${tag}]`,
+    ignore: !USERNS_HOST,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const name = containerName(`userns-${tag}`);
+      const host = ["-H", USERNS_HOST!];
+      try {
+        const r = await docker([
+          ...host,
+          "run",
+          "--name",
+          name,
+          "--label",
+          TEST_LABEL,
+          "--network",
+          "none",
+          ...MINIMAL,
+          imageName(tag),
+        ], { timeoutMs: 30_000 });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(
+          r.stderr,
+          /^systemd-bootstrap: the container runs in a user namespace \(uid map "0 \d+ \d+"\) and its cgroup \/sys\/fs\/cgroup belongs to uid \d+, not to its root.*: run without --userns-remap, /,
+        );
+        assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      } finally {
+        await docker([...host, "rm", "-f", "-v", name]);
+      }
+    },
+  });
+}
