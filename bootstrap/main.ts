@@ -21,7 +21,7 @@ import {
   systemdVersion,
 } from "./preflight.ts";
 import { checkSeccomp, probeSyscalls } from "./seccomp.ts";
-import { checkCgroupOwner } from "./user_namespace.ts";
+import { checkCgroupOwner, userNamespaceMap } from "./user_namespace.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the image installs the interceptor (the original project's path). */
@@ -146,10 +146,8 @@ export async function runBootstrap(
   // Before prepareCgroups(): on a hybrid host the limit is only in the v1 hierarchies.
   prepareJournalBudget(host);
   prepareCgroups(await systemdVersion(systemd), host);
-  checkCgroupOwner(
-    Deno.readTextFileSync("/proc/self/uid_map"),
-    Deno.statSync("/sys/fs/cgroup").uid ?? 0,
-  );
+  const uidMap = Deno.readTextFileSync("/proc/self/uid_map");
+  if (userNamespaceMap(uidMap)) checkCgroupOwner(uidMap, Deno.statSync("/sys/fs/cgroup").uid ?? 0);
   dropSysBoot();
   return exec(systemd, [systemd, ...systemdArguments(args)], pid1Environment(env, config));
 }
