@@ -11,6 +11,49 @@ export const CAP_SYS_ADMIN = 21;
 export const CAP_SYS_BOOT = 22;
 /** CAP_SYS_PTRACE's number (capabilities(7)). */
 export const CAP_SYS_PTRACE = 19;
+/**
+ * A capability the image's units need beyond CAP_SYS_ADMIN (which the /run and cgroup
+ * checks cover), and what fails without it.
+ */
+export interface RequiredCapability {
+  /** The number (capabilities(7)). */
+  number: number;
+  /** The name as `docker run --cap-add` and Kubernetes' `capabilities.add` take it. */
+  name: string;
+  /** What fails without it, as measured on systemd 252, 257 and 262. */
+  neededBy: string;
+}
+
+/**
+ * The capabilities of Docker's (and Podman's, containerd's) default set that the image
+ * cannot do without, each found by dropping it alone (`--cap-drop X`) from the minimal
+ * flags: journald, the agent, dbus or logind fail without it. The other defaults
+ * (FOWNER, FSETID, KILL, MKNOD, NET_RAW, NET_BIND_SERVICE, SETFCAP, AUDIT_WRITE) can go:
+ * every unit still starts (docs/hardening.md).
+ */
+export const REQUIRED_CAPABILITIES: readonly RequiredCapability[] = [
+  { number: 0, name: "CHOWN", neededBy: "sockets with SocketGroup=, systemd 262" },
+  {
+    number: 1,
+    name: "DAC_OVERRIDE",
+    neededBy: "sandboxed units: journalagent on 252, logind, machine-id-commit",
+  },
+  { number: 6, name: "SETGID", neededBy: "dbus" },
+  { number: 7, name: "SETUID", neededBy: "dbus" },
+  { number: 8, name: "SETPCAP", neededBy: "journald" },
+  { number: 18, name: "SYS_CHROOT", neededBy: "sandboxed units: journalagent, logind" },
+];
+
+/**
+ * The {@link REQUIRED_CAPABILITIES} missing from a capability set.
+ *
+ * @param capEffHex The effective set as hex (the `CapEff:` line of /proc/self/status).
+ * @returns Those missing, in the table's order; empty if none is.
+ */
+export function missingCapabilities(capEffHex: string): RequiredCapability[] {
+  return REQUIRED_CAPABILITIES.filter((c) => !hasCapability(capEffHex, c.number));
+}
+
 /** prctl(2) option that removes a capability from the bounding set. */
 const PR_CAPBSET_DROP = 24;
 

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { CAP_SYS_ADMIN, CAP_SYS_PTRACE, hasCapability } from "./capabilities.ts";
+import {
+  CAP_SYS_ADMIN,
+  CAP_SYS_PTRACE,
+  hasCapability,
+  REQUIRED_CAPABILITIES,
+} from "./capabilities.ts";
 import { cgroupLayout, hasPrivateCgroupNamespace } from "./cgroup.ts";
 import { parseBootstrapConfig } from "./config.ts";
 import { containerEnvironment, parseEnviron } from "./environment.ts";
@@ -14,7 +19,10 @@ import { checkHealth } from "./health.ts";
 import { describeJournalBudget } from "./journal_budget.ts";
 import { readMemoryLimit } from "./memory_limit.ts";
 import { INTERCEPTOR_PATH, PID1_VARIABLES } from "./main.ts";
+import { mountOf, MUST_BE_WRITABLE, readOnlyPaths } from "./read_only.ts";
+import { checkSeccomp, probeSyscalls } from "./seccomp.ts";
 import {
+  checkCapabilities,
   checkRun,
   findSystemd,
   planCgroups,
@@ -157,6 +165,47 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRow[
     status: "info",
     detail: hasCapability(host.capEff, CAP_SYS_ADMIN) ? "yes" : "no",
   });
+
+  try {
+    checkCapabilities(host);
+    rows.push({
+      check: "capabilities",
+      status: "ok",
+      detail: REQUIRED_CAPABILITIES.map((c) => c.name).join(", "),
+    });
+  } catch (e) {
+    rows.push(fromError("capabilities", e));
+  }
+
+  if (!hasCapability(host.capEff, CAP_SYS_ADMIN)) {
+    rows.push({ check: "seccomp", status: "info", detail: "not probed without CAP_SYS_ADMIN" });
+  } else {
+    try {
+      checkSeccomp(host, probeSyscalls());
+      rows.push({ check: "seccomp", status: "ok", detail: "mount, umount2, unshare allowed" });
+    } catch (e) {
+      rows.push(fromError("seccomp", e));
+    }
+  }
+
+  const rootReadOnly = mountOf("/", host.mountinfo)?.readOnly ?? false;
+  const readOnly = readOnlyPaths(host.mountinfo);
+  rows.push(
+    readOnly.length > 0
+      ? {
+        check: "read-only",
+        status: "warn",
+        detail: readOnly.map((p) => `${p.path} is read-only (${p.why}): add ${p.fix}`)
+          .join("; "),
+      }
+      : {
+        check: "read-only",
+        status: "ok",
+        detail: rootReadOnly
+          ? `root read-only; ${MUST_BE_WRITABLE.map((p) => p.path).join(", ")} writable`
+          : "root writable",
+      },
+  );
 
   const pidfd = probePidfdGetfd();
   rows.push({

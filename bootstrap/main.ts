@@ -10,7 +10,9 @@ import { containerEnvironment, passedNames } from "./environment.ts";
 import { exec } from "./exec.ts";
 import { prepareJournalBudget } from "./memory.ts";
 import {
+  checkCapabilities,
   checkPid1,
+  checkRoot,
   checkRun,
   findSystemd,
   PreflightError,
@@ -18,6 +20,8 @@ import {
   readHost,
   systemdVersion,
 } from "./preflight.ts";
+import { checkSeccomp, probeSyscalls } from "./seccomp.ts";
+import { checkCgroupOwner, userNamespaceMap } from "./user_namespace.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the image installs the interceptor (the original project's path). */
@@ -103,9 +107,11 @@ export function pid1Environment(
 /**
  * Checks and prepares the container, then execs systemd as PID 1.
  *
- * Checks, in order: PID 1; systemd present; configuration (own and the agent's); /run;
+ * Checks, in order: PID 1; root; systemd present; configuration (own and the agent's); /run;
+ * capabilities; the seccomp profile;
  * the journal's size for the memory limit (a journald drop-in under /run); cgroups
- * (mounting a private cgroup2 where systemd >= 258 needs it).
+ * (mounting a private cgroup2 where systemd >= 258 needs it); in a user namespace, that its
+ * root owns the cgroup.
  *
  * @param args Arguments for systemd (those given after the image name).
  * @param options Flags of the `bootstrap` subcommand.
@@ -118,6 +124,7 @@ export async function runBootstrap(
   options: BootstrapOptions = {},
 ): Promise<never> {
   checkPid1(Deno.pid);
+  checkRoot(Deno.uid() ?? 0);
   const systemd = findSystemd();
   const env = containerEnvironment();
   let config;
@@ -130,9 +137,13 @@ export async function runBootstrap(
   }
   const host = readHost();
   checkRun(host);
+  checkCapabilities(host);
+  checkSeccomp(host, probeSyscalls());
   // Before prepareCgroups(): on a hybrid host the limit is only in the v1 hierarchies.
   prepareJournalBudget(host);
   prepareCgroups(await systemdVersion(systemd), host);
+  const uidMap = Deno.readTextFileSync("/proc/self/uid_map");
+  if (userNamespaceMap(uidMap)) checkCgroupOwner(uidMap, Deno.statSync("/sys/fs/cgroup").uid ?? 0);
   dropSysBoot();
   return exec(systemd, [systemd, ...systemdArguments(args)], pid1Environment(env, config));
 }

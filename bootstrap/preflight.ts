@@ -6,7 +6,12 @@
  * @module
  */
 import { OsError } from "../ffi/libc.ts";
-import { CAP_SYS_ADMIN, capabilitySet, hasCapability } from "./capabilities.ts";
+import {
+  CAP_SYS_ADMIN,
+  capabilitySet,
+  hasCapability,
+  missingCapabilities,
+} from "./capabilities.ts";
 import {
   cgroupLayout,
   findMount,
@@ -62,6 +67,24 @@ export function checkPid1(pid: number): void {
     `not PID 1 (running as PID ${pid}); systemd must be the container's first process`,
     "use systemd-bootstrap as the ENTRYPOINT and drop --init from docker run " +
       "(for checks inside a running container use `containering-systemd doctor`)",
+  );
+}
+
+/**
+ * Checks that this process runs as root: systemd as PID 1 needs uid 0 inside the
+ * container (it is not the host's root where the engine maps user namespaces).
+ *
+ * @param uid This process's real uid.
+ * @throws {PreflightError} Otherwise (`docker run --user`, Kubernetes `runAsUser`).
+ */
+export function checkRoot(uid: number): void {
+  if (uid === 0) return;
+  throw new PreflightError(
+    `running as uid ${uid} (docker run --user, Kubernetes runAsUser/runAsNonRoot); ` +
+      "systemd must run as root inside the container",
+    "drop --user (run services as other users with User= in their units; for a " +
+      "container root that is not the host's root, use a user-namespaced engine: " +
+      "docs/hardening.md)",
   );
 }
 
@@ -153,6 +176,26 @@ export function checkRun(host: Host): void {
   throw new PreflightError(
     `${what} and systemd cannot mount a tmpfs there without CAP_SYS_ADMIN`,
     runWith(host, RUN_FLAGS),
+  );
+}
+
+/**
+ * Checks that the process has the capabilities the image's units need beyond
+ * CAP_SYS_ADMIN ({@link REQUIRED_CAPABILITIES}, e.g. after `--cap-drop ALL`). Without
+ * them journald, the agent, dbus or logind fail at start, and the container runs on
+ * with an empty log.
+ *
+ * @param host What the process may do.
+ * @throws {PreflightError} Naming the missing ones and the `--cap-add` flags for them.
+ */
+export function checkCapabilities(host: Host): void {
+  const missing = missingCapabilities(host.capEff);
+  if (missing.length === 0) return;
+  const names = missing.map((c) => `CAP_${c.name} (${c.neededBy})`).join(", ");
+  const flags = missing.map((c) => `--cap-add ${c.name}`).join(" ");
+  throw new PreflightError(
+    `capabilities missing: ${names}`,
+    `run with ${flags} (Kubernetes: securityContext.capabilities.add; docs/hardening.md)`,
   );
 }
 

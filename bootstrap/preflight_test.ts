@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { HYBRID_MOUNTINFO } from "./_test_fixtures.ts";
-import { checkPid1, checkRun, planCgroups, PreflightError } from "./preflight.ts";
+import {
+  checkCapabilities,
+  checkPid1,
+  checkRoot,
+  checkRun,
+  planCgroups,
+  PreflightError,
+} from "./preflight.ts";
 
 const DOCKER_DEFAULT_CAPS = "00000000a80425fb";
 const WITH_SYS_ADMIN = "00000000a82425fb";
@@ -74,5 +81,24 @@ Deno.test("checkRun() and planCgroups() name podman's --systemd=always under Pod
   assert.throws(
     () => planCgroups(262, host),
     /: run podman with --systemd=always --cap-add SYS_ADMIN --cgroupns=private$/,
+  );
+});
+
+Deno.test("checkRoot() says systemd must run as root, naming --user", () => {
+  checkRoot(0);
+  assert.throws(
+    () => checkRoot(1000),
+    /^PreflightError: running as uid 1000 \(docker run --user.*systemd must run as root inside the container: drop --user/,
+  );
+});
+
+Deno.test("checkCapabilities() names each missing capability and its --cap-add", () => {
+  checkCapabilities({ mountinfo: "", procCgroup: PRIVATE, capEff: WITH_SYS_ADMIN });
+  assert.throws(
+    () => checkCapabilities({ mountinfo: "", procCgroup: PRIVATE, capEff: "00000000a82424fb" }),
+    (e: unknown) =>
+      e instanceof PreflightError &&
+      e.problem === "capabilities missing: CAP_SETPCAP (journald)" &&
+      e.fix.startsWith("run with --cap-add SETPCAP "),
   );
 });

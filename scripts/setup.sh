@@ -8,6 +8,8 @@
 #    run) 0644, whatever modes the build context had;
 #  - enables journalagent.service and masks units that make no sense in a container
 #    (mask_units.sh);
+#  - makes /var/lib/systemd/linger, logind's StateDirectory=, so that logind starts on
+#    a read-only root file system (docker run --read-only: docs/hardening.md);
 #  - empties /etc/machine-id and removes /var/lib/dbus/machine-id: systemd then makes a
 #    new machine ID at each boot, so containers of one image differ in _MACHINE_ID.
 set -eu
@@ -37,5 +39,6 @@ done
 
 systemctl enable journalagent.service
 sh "$lib/mask_units.sh"
+mkdir -p /var/lib/systemd/linger
 : >/etc/machine-id
 rm -f /var/lib/dbus/machine-id

@@ -208,6 +208,15 @@ export interface PodOptions {
    * default: unconfined). @default undefined
    */
   seccomp?: "RuntimeDefault";
+  /**
+   * `securityContext.capabilities` (names without "CAP_"; "ALL" drops all).
+   * @default { add: ["SYS_ADMIN"] }
+   */
+  capabilities?: { add: string[]; drop?: string[] };
+  /** `securityContext.readOnlyRootFilesystem`. @default false */
+  readOnlyRootFilesystem?: boolean;
+  /** Where `emptyDir: {medium: Memory}` volumes are mounted. @default ["/run", "/run/lock"] */
+  memoryVolumes?: string[];
   /** Kill and remove the Pod this long after start, whatever happens. @default 180,000 */
   deadlineMs?: number;
 }
@@ -337,7 +346,8 @@ export class Pod implements AsyncDisposable {
     const uid = crypto.randomUUID();
     // Beside containerd's socket, e.g. /var/cache/containering-systemd/containerd/pods.
     const dir = `${client.socket.replace(/\/[^/]*$/, "")}/pods/default_${name}_${uid}`;
-    const volumes = ["run", "run-lock"].map((v) => `${dir}/volumes/${v}`);
+    const paths = options.memoryVolumes ?? ["/run", "/run/lock"];
+    const volumes = paths.map((p) => `${dir}/volumes/${p.slice(1).replaceAll("/", "-")}`);
     await Deno.mkdir(`${dir}/logs/app`, { recursive: true });
     const tmpfs: string[] = [];
     let sandboxId = "";
@@ -368,15 +378,16 @@ export class Pod implements AsyncDisposable {
           metadata: { name: "app", attempt: 0 },
           image: { image: options.image },
           envs: Object.entries(options.env ?? {}).map(([key, value]) => ({ key, value })),
-          mounts: [
-            { container_path: "/run", host_path: volumes[0] },
-            { container_path: "/run/lock", host_path: volumes[1] },
-          ],
+          mounts: paths.map((p, i) => ({ container_path: p, host_path: volumes[i] })),
           log_path: "app/0.log",
           linux: {
             resources: { memory_limit_in_bytes: options.memoryLimit ?? 512 * 1024 * 1024 },
             security_context: {
-              capabilities: { add_capabilities: ["SYS_ADMIN"] },
+              capabilities: {
+                add_capabilities: options.capabilities?.add ?? ["SYS_ADMIN"],
+                drop_capabilities: options.capabilities?.drop ?? [],
+              },
+              readonly_rootfs: options.readOnlyRootFilesystem ?? false,
               ...(options.seccomp ? { seccomp: { profile_type: options.seccomp } } : {}),
               namespace_options: { network: "NODE", pid: "CONTAINER", ipc: "POD" },
             },

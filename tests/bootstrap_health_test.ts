@@ -78,6 +78,9 @@ testEachImage(
       "memory",
       "cgroups",
       "CAP_SYS_ADMIN",
+      "capabilities",
+      "seccomp",
+      "read-only",
       "pidfd_getfd",
       "bootstrap",
       "interceptor",
@@ -90,6 +93,10 @@ testEachImage(
     }
     assert.deepEqual(rows.get("system state"), ["ok", "running"]);
     assert.deepEqual(rows.get("CAP_SYS_ADMIN"), ["info", "yes"]);
+    for (const check of ["capabilities", "seccomp"]) {
+      assert.equal(rows.get(check)?.[0], "ok", `${check}: ${rows.get(check)?.[1]}`);
+    }
+    assert.deepEqual(rows.get("read-only"), ["ok", "root writable"]);
     // --privileged brings CAP_SYS_PTRACE; Docker's default set and seccomp profile refuse.
     const pidfd = rows.get("pidfd_getfd")!;
     if (c.flags === "privileged") assert.deepEqual(pidfd, ["ok", "allowed"]);

@@ -128,3 +128,23 @@ export function hasAgent(tag: ImageTag): Promise<boolean> {
   }
   return p;
 }
+
+/**
+ * Runs `fns` at most `limit` at a time (a few containers at once on a shared machine).
+ *
+ * @param limit How many run at once.
+ * @param fns The jobs.
+ * @returns Their results, in the order of `fns`.
+ */
+export async function pooled<T>(limit: number, fns: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(fns.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < fns.length) {
+      const i = next++;
+      results[i] = await fns[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, fns.length) }, worker));
+  return results;
+}

@@ -4,7 +4,8 @@
  * log file, exec probes work, env reaches root services, the memory limit is set, and
  * StopContainer with the grace period halts systemd with exit code 0. Then the stop
  * signal: the image's `STOPSIGNAL SIGRTMIN+3`, the number 37, and SIGTERM with and
- * without the docs' preStop hook.
+ * without the docs' preStop hook. And the hardened Pod of docs/hardening.md (dropped
+ * capabilities, a read-only root) boots to "running" and forwards.
  *
  * containerd is the project's own (scripts/ensure_containerd.sh); the tests skip only
  * where it cannot be installed.
@@ -19,6 +20,7 @@ import {
   Pod,
 } from "./_cri.ts";
 import { dockerBinary, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { parse } from "yaml";
 
 const list = (env: string) => Deno.env.get(env)?.split(",").map((s) => s.trim());
 const wantImages = list("CSD_TEST_IMAGES");
@@ -299,4 +301,67 @@ for (const [major, setup] of SETUPS) {
       (client, version) => signalChecks(client, version, tag),
     );
   }
+}
+
+/** The container and volumes of docs/hardening.md's Pod. */
+interface HardenedPod {
+  spec: {
+    containers: {
+      securityContext: {
+        readOnlyRootFilesystem?: boolean;
+        capabilities: { add: string[]; drop: string[] };
+      };
+      volumeMounts: { name: string; mountPath: string }[];
+    }[];
+    volumes: { name: string; emptyDir?: { medium?: string } }[];
+  };
+}
+
+for (const [major, setup] of SETUPS) {
+  const tag = TAGS[0];
+  if (!tag) break;
+  criTest(
+    setup,
+    `the hardened Pod of docs/hardening.md boots to running and forwards [debian-${tag}, containerd ${major}]`,
+    async (client) => {
+      const md = await Deno.readTextFile(new URL("../docs/hardening.md", import.meta.url));
+      const doc = parse(/^```yaml\n([\s\S]*?)^```$/m.exec(md)?.[1] ?? "") as HardenedPod;
+      const c = doc.spec.containers[0]!;
+      const memory = new Set(
+        doc.spec.volumes.filter((v) => v.emptyDir?.medium === "Memory").map((v) => v.name),
+      );
+      await using pod = await Pod.run(client, {
+        image: imageName(tag),
+        seccomp: "RuntimeDefault",
+        capabilities: c.securityContext.capabilities,
+        readOnlyRootFilesystem: c.securityContext.readOnlyRootFilesystem,
+        memoryVolumes: c.volumeMounts.filter((m) => memory.has(m.name)).map((m) => m.mountPath),
+      });
+      try {
+        await pod.waitFor(
+          "systemd reports running",
+          async () =>
+            (await pod.exec(["systemctl", "is-system-running", "--wait"], 20)).stdout.trim() ===
+              "running",
+        );
+        // The settings took: a read-only root, only the recipe's capabilities.
+        const probe = await pod.exec([
+          "sh",
+          "-c",
+          "touch /csd-ro-probe; grep CapEff /proc/1/status",
+        ]);
+        assert.match(probe.stderr, /Read-only file system/, JSON.stringify(probe));
+        assert.match(probe.stdout, /^CapEff:\s+00000000002401c3$/m);
+        const marker = `csd-cri-hardened-${pod.name}`;
+        assert.equal((await pod.exec(["logger", marker])).code, 0);
+        await pod.waitFor(
+          "the marker reaches the CRI log",
+          async () => (await pod.log()).includes(marker),
+        );
+      } catch (e) {
+        await pod.printLog();
+        throw e;
+      }
+    },
+  );
 }

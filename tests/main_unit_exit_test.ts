@@ -11,6 +11,7 @@ import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
 import {
   containerName,
   MINIMAL,
+  pooled,
   runDetached,
   runToExit,
   waitRunning,
@@ -126,20 +127,6 @@ const MOUNTS = Object.keys(CASES).filter((n) => CASES[n]!.unit).flatMap((n) => [
 /** The MESSAGE of each JSON line of a container log (the agent's default output), else the line. */
 function messages(log: string): string[] {
   return log.trim().split("\n").map((l) => /"MESSAGE":"((?:[^"\\]|\\.)*)"/.exec(l)?.[1] ?? l);
-}
-
-/** Runs `fns` with at most `limit` running at once; returns their results in order. */
-async function pooled<T>(limit: number, fns: (() => Promise<T>)[]): Promise<T[]> {
-  const results: T[] = new Array(fns.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < fns.length) {
-      const i = next++;
-      results[i] = await fns[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, fns.length) }, worker));
-  return results;
 }
 
 const selected = (Deno.env.get("CSD_TEST_IMAGES") ?? IMAGE_TAGS.join(",")).split(",");
