@@ -45,10 +45,10 @@ COPY dist/containering-systemd.js /usr/lib/containering-systemd/containering-sys
 # SIGRTMIN+3 is systemd's "halt" request; SIGTERM would make it re-execute itself.
 STOPSIGNAL SIGRTMIN+3
 # Healthy when systemd reports "running" (docs/bootstrap.md, "Health"): the first check
-# comes 1 s after the start and waits for the boot to finish; later ones sleep 44 s
-# before they ask, so a check runs every 45 s (the script says why). No --start-period:
+# comes 1 s after the start and waits for the boot to finish; later ones sleep 59 s
+# before they ask, so a check runs once a minute (the script says why). No --start-period:
 # with one, Docker 25 and later check every 5 s (--start-interval's default) until
 # healthy, and --start-interval is refused by the builders of Docker 24 and older.
-HEALTHCHECK --interval=1s --timeout=60s --retries=3 \
+HEALTHCHECK --interval=1s --timeout=75s --retries=3 \
   CMD ["/usr/libexec/containering-systemd/healthcheck"]
 ENTRYPOINT ["/usr/bin/systemd-bootstrap"]

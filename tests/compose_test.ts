@@ -99,6 +99,14 @@ function followLogs(id: string): { text: () => string; done: Promise<void> } {
   return { text: () => text, done: done.finally(() => clearTimeout(timer)) };
 }
 
+Deno.test("docs/compose.md shows the files of docs/compose/ verbatim", async () => {
+  const doc = await Deno.readTextFile(new URL("../docs/compose.md", import.meta.url));
+  for (const file of ["compose.yaml", "compose.cgroup.yaml", "hello.service"]) {
+    const text = await Deno.readTextFile(DIR + file);
+    assert.ok(doc.includes(text.trimEnd()), `docs/compose.md lacks docs/compose/${file}`);
+  }
+});
+
 for (const major of ["1", "2"]) {
   const bin = typeof composes === "string" ? undefined : composes.get(major);
   Deno.test({
