@@ -54,7 +54,15 @@ export async function main(argv: string[] = Deno.args): Promise<void> {
     .allowUnknownOption()
     .addHelpText(
       "after",
-      "\nEnvironment:\n" +
+      "\nAfter the image name (docker run IMAGE ARGS; /usr/bin/systemd-bootstrap " +
+        "decides):\n" +
+        '  a first argument that is an option (-*), contains "systemd." or is one of\n' +
+        "  quiet, debug, emergency, rescue, single, s, S, 1-5: all of them go to systemd\n" +
+        "  (e.g. --log-level=debug, systemd.unit=rescue.target, systemd.wants=UNIT);\n" +
+        "  /sbin/init or systemd's own path first: dropped, the rest goes to systemd;\n" +
+        "  anything else is a command run instead of systemd (bash, /bin/sh -c ...,\n" +
+        "  journalctl --help), as in the official images\n" +
+        "\nEnvironment:\n" +
         Object.entries(BOOTSTRAP_ENV).map(([k, v]) => `  ${k.padEnd(22)}${v}`).join("\n") +
         "\n  JOURNALAGENT_*        the agent's settings (checked before systemd starts)",
     )

@@ -6,7 +6,7 @@
 #  2. Then, one file after the other with nothing else running, the files whose
 #     assertions depend on the machine's speed: stop times (under 2 s), boot and stop
 #     races, and floods into a memory-limited journal (journald removes what the agent
-#     has not read yet when the two fall behind).
+#     has not read yet when the two fall behind), and Compose (healthy within 3 s).
 # With arguments, runs just those: `deno task e2e tests/boot_test.ts`.
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ deno=./node_modules/.bin/deno
 if [ $# -gt 0 ]; then exec "$deno" test -A "$@"; fi
 
 timed=""
-for f in short_lived memory boot agent_stop bootstrap_lifecycle podman cri ctr; do
+for f in short_lived memory boot agent_stop bootstrap_lifecycle compose podman cri ctr; do
   [ -f "tests/${f}_test.ts" ] && timed="$timed tests/${f}_test.ts"
 done
 rc=0
