@@ -259,7 +259,8 @@ export async function describeLoss(
   const missing = [...new Set(stored)].filter((s) => !have.has(s)).sort((a, b) => a - b);
   if (missing.length === 0) return "";
   const ident = floodIdent(name);
-  const log = (await c.logs()).stdout.split("\n").filter((l) => l.includes(`${ident}[`));
+  const all = (await c.logs()).stdout.split("\n");
+  const log = all.filter((l) => l.includes(`${ident}[`));
   const out = [`${ident}: ${missing.length} missing, first ${missing.slice(0, 10).join(" ")}`];
   for (const seq of missing.slice(0, 3)) {
     const j = await c.exec([
@@ -269,7 +270,7 @@ export async function describeLoss(
       "export",
       `SYSLOG_IDENTIFIER=${ident}`,
       "--grep",
-      `^ *${seq}( |$)`,
+      `^ *${seq}([^0-9]|$)`,
     ]);
     const fields = j.stdout.split("\n");
     const usec = Number(fields.find((l) => l.startsWith("__REALTIME_TIMESTAMP="))?.slice(21));
@@ -300,7 +301,32 @@ export async function describeLoss(
       `  log lines around it:`,
       ...log.slice(Math.max(0, at - 3), at + 2).map((l) => `    ${l}`),
     );
+    // Every line of the log between the flood's lines before and after the gap.
+    const from = at > 0 ? all.indexOf(log[at - 1]!) : -1;
+    const to = at >= 0 ? all.indexOf(log[at]!, from + 1) : -1;
+    if (from >= 0 && to > from) {
+      out.push(`  the log between them (${to - from - 1} lines):`);
+      out.push(
+        ...all.slice(from + 1, Math.min(to, from + 41)).map((l) => `    | ${l.slice(0, 160)}`),
+      );
+    }
   }
+  // The journal's files: an archived file's name holds its first entry's number (hex).
+  const files = await c.sh("ls /run/log/journal/*/ /var/log/journal/*/ 2>/dev/null");
+  out.push("  journal files:", ...files.stdout.trim().split("\n").map((l) => `    ${l}`));
+  // The agent's own lines (its start lines say where each run resumed).
+  const agent = await c.exec([
+    "journalctl",
+    "--no-pager",
+    "-o",
+    "short-precise",
+    "-u",
+    "journalagent",
+  ]);
+  out.push(
+    "  journalagent.service:",
+    ...agent.stdout.trim().split("\n").slice(-30).map((l) => `    ${l}`),
+  );
   return out.join("\n");
 }
 
