@@ -41,8 +41,11 @@ write_runtime_wrapper() {
 # Drops exactly those from the container's config.json, then execs runc.
 set -eu
 # runc create --bundle DIR reads DIR/config.json; runc exec --process FILE reads
-# FILE, a bare OCI process object. Both list the capabilities to apply.
-bundle=. process= prev=
+# FILE, a bare OCI process object. Both list the capabilities to apply. Only those two
+# are rewritten: other calls (kill, state, delete) run beside them, and a rewrite of
+# config.json there made a docker stop during a health check's exec fail ("mv: cannot
+# stat config.json.tmp"), and Docker then killed the container after 2 s.
+bundle= process= prev=
 for a in "\$@"; do
   case "\$prev" in --bundle|-b) bundle=\$a ;; --process|-p) process=\$a ;; esac
   case "\$a" in --bundle=*) bundle=\${a#--bundle=} ;; --process=*) process=\${a#--process=} ;; esac
@@ -51,9 +54,9 @@ done
 drop() { # FILE JQ_PATH
   [ -f "\$1" ] || return 0
   jq --argjson drop '$jq_list' "if \$2 then \$2 |= with_entries(.value |= ((. // []) - \\\$drop)) else . end" \
-    "\$1" >"\$1.tmp" && mv "\$1.tmp" "\$1"
+    "\$1" >"\$1.\$\$.tmp" && mv "\$1.\$\$.tmp" "\$1"
 }
-drop "\$bundle/config.json" .process.capabilities
+[ -z "\$bundle" ] || drop "\$bundle/config.json" .process.capabilities
 [ -z "\$process" ] || drop "\$process" .capabilities
 exec runc "\$@"
 WRAPPER
