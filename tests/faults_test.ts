@@ -288,12 +288,14 @@ testEachImage("journalagent loses nothing under faults", {
     }
     return { reexecs: 3, kills: 1 };
   });
-  // PID 1 logs "Reexecuting" for each (systemd 262 was once seen to log two for three
-  // requests in a row): each one journald stored must be in the log.
+  // PID 1 logs "Reexecuting" for each, but waits at most 10 ms for journald's socket
+  // (SO_SNDTIMEO in systemd's log.c): during the flood its own messages can be dropped
+  // (252 stored one for three in CI; 262 was once seen to log two). The three `systemctl daemon-reexec` succeeded (asserted above); each "Reexecuting"
+  // journald stored must be in the log.
   const reexec1 = await reexecCounts(c);
   x.reexecsStored = reexec1.journal - reexec0.journal;
   x.reexecsSeen = reexec1.log - reexec0.log;
-  expect("daemon-reexec", x.reexecsStored >= 2 && x.reexecsSeen === x.reexecsStored, x);
+  expect("daemon-reexec", x.reexecsStored >= 1 && x.reexecsSeen === x.reexecsStored, x);
   expect("daemon-reexec", x.lost === 0 && x.duplicated === 0 && x.unknown === 0, x);
 
   // 5. A systemd package reinstall: dpkg replaces PID 1's files, the postinst re-executes
