@@ -6,24 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { Pod } from "kubernetes-models/v1";
-import { parse } from "yaml";
+import { hardenedPod } from "../tests/_hardened_pod.ts";
 
 /** What the Pod model takes. */
 type PodInput = ConstructorParameters<typeof Pod>[0];
 
 const md = await Deno.readTextFile(new URL("./hardening.md", import.meta.url));
-const pod = parse(/^```yaml\n([\s\S]*?)^```$/m.exec(md)?.[1] ?? "") as {
-  spec: {
-    containers: {
-      securityContext: {
-        readOnlyRootFilesystem?: boolean;
-        capabilities: { add: string[]; drop: string[] };
-      };
-      volumeMounts: { name: string; mountPath: string }[];
-    }[];
-    volumes: { name: string; emptyDir?: { medium?: string } }[];
-  };
-};
+const pod = hardenedPod(md);
 const line = (/^```sh\n([\s\S]*?)^```$/m.exec(md)?.[1] ?? "").replace(/\\\n/g, " ");
 /** The values of `flag` in the doc's `docker run` line. */
 function values(flag: string): string[] {

@@ -20,7 +20,7 @@ import {
   Pod,
 } from "./_cri.ts";
 import { dockerBinary, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
-import { parse } from "yaml";
+import { hardenedPod } from "./_hardened_pod.ts";
 
 const list = (env: string) => Deno.env.get(env)?.split(",").map((s) => s.trim());
 const wantImages = list("CSD_TEST_IMAGES");
@@ -303,20 +303,6 @@ for (const [major, setup] of SETUPS) {
   }
 }
 
-/** The container and volumes of docs/hardening.md's Pod. */
-interface HardenedPod {
-  spec: {
-    containers: {
-      securityContext: {
-        readOnlyRootFilesystem?: boolean;
-        capabilities: { add: string[]; drop: string[] };
-      };
-      volumeMounts: { name: string; mountPath: string }[];
-    }[];
-    volumes: { name: string; emptyDir?: { medium?: string } }[];
-  };
-}
-
 for (const [major, setup] of SETUPS) {
   const tag = TAGS[0];
   if (!tag) break;
@@ -325,7 +311,7 @@ for (const [major, setup] of SETUPS) {
     `the hardened Pod of docs/hardening.md boots to running and forwards [debian-${tag}, containerd ${major}]`,
     async (client) => {
       const md = await Deno.readTextFile(new URL("../docs/hardening.md", import.meta.url));
-      const doc = parse(/^```yaml\n([\s\S]*?)^```$/m.exec(md)?.[1] ?? "") as HardenedPod;
+      const doc = hardenedPod(md);
       const c = doc.spec.containers[0]!;
       const memory = new Set(
         doc.spec.volumes.filter((v) => v.emptyDir?.medium === "Memory").map((v) => v.name),
