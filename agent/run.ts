@@ -15,6 +15,8 @@ import type { FdStore } from "./sink/fd_store.ts";
 import type { OutputFds } from "./sink/output_fds.ts";
 import { formatGap, formatUnreadable, GapDetector, gapStart } from "./source/gap.ts";
 import { Journal } from "./source/journal.ts";
+import { JournaldActivity } from "./source/journald_activity.ts";
+import { TailScout } from "./source/tail_scout.ts";
 import { EntryReader } from "./source/reader.ts";
 import { resume, type ResumePoint } from "./source/resume.ts";
 
@@ -68,6 +70,10 @@ export async function runAgent(
 ): Promise<AgentStats> {
   const log = options.log ?? logLine;
   using journal = Journal.open({ directory: config.directory });
+  // Which entries journald has finished writing (source/tail_scout.ts, journald_activity.ts).
+  using scoutJournal = Journal.open({ directory: config.directory });
+  const scout = new TailScout(scoutJournal);
+  const journald = new JournaldActivity();
   using delivery = await Delivery.open(fds, {
     cursorFile: config.cursorFile,
     fdStore: options.fdStore,
@@ -84,6 +90,7 @@ export async function runAgent(
     maxPriority: config.maxPriority,
     stderrPriority: config.stderrPriority,
     extraFields: config.extraFields,
+    writer: { newest: () => scout.newest(), idle: () => journald.idle() },
   });
   const buffers = {
     stdout: new OutputBuffer(Math.min(config.batchBytes, 1 << 20) + 65_536),
@@ -126,7 +133,8 @@ export async function runAgent(
       lastEntryAt = performance.now();
       continue;
     }
-    if (options.stop.aborted) {
+    // A held tail entry (source/reader.ts) is not idle: it is read once journald is.
+    if (options.stop.aborted && !r.held) {
       if (await drain.idle(journal)) break;
       continue;
     }

@@ -85,6 +85,8 @@ export const LIBSYSTEMD_SYMBOLS = {
     result: "i32",
     optional: true,
   },
+  sd_journal_get_fd: { parameters: ["pointer"], result: "i32" }, // sd_journal *j
+  sd_journal_process: { parameters: ["pointer"], result: "i32" }, // sd_journal *j
   sd_journal_wait: {
     // sd_journal *j, uint64_t timeout_usec; run on a worker thread, it blocks
     parameters: ["pointer", "u64"],

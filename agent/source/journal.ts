@@ -48,6 +48,7 @@ export class Journal implements Disposable {
   #id = new Uint8Array(16);
   #enumerate: LibsystemdSymbols["sd_journal_enumerate_data"];
   #waiting = false;
+  #watching = false;
 
   private constructor(lib: LibsystemdSymbols, handle: Deno.PointerValue) {
     this.#lib = lib;
@@ -232,6 +233,22 @@ export class Journal implements Disposable {
     }
     if (r < 0) return skippable(r, "Cannot read the entry's fields");
     return true;
+  }
+
+  /**
+   * Takes in the journal's file changes (new, rotated and deleted files) without waiting
+   * (sd_journal_get_fd(3) once, then sd_journal_process(3)).
+   *
+   * @returns SD_JOURNAL_NOP, SD_JOURNAL_APPEND or SD_JOURNAL_INVALIDATE.
+   * @throws {JournalError} If the inotify watches cannot be set up or read.
+   */
+  process(): number {
+    const h = this.#h();
+    if (!this.#watching) {
+      check(this.#lib.sd_journal_get_fd(h), "Cannot watch the journal's files");
+      this.#watching = true;
+    }
+    return check(this.#lib.sd_journal_process(h), "Cannot take in journal file changes");
   }
 
   /**

@@ -7,7 +7,14 @@
 import { JournalError } from "../../ffi/libsystemd.ts";
 import { UnitFilter } from "./filter.ts";
 import { EntryFields } from "./entry.ts";
+import { cursorPosition, type JournalPosition } from "./gap.ts";
 import type { Journal } from "./journal.ts";
+
+/** The journal calls {@link EntryReader} makes (see journal.ts). */
+export type ReaderJournal = Pick<
+  Journal,
+  "next" | "previous" | "cursor" | "seekCursor" | "readEntry"
+>;
 
 /**
  * How entries become lines: a function appending an entry's line to a buffer, and
@@ -37,14 +44,34 @@ export interface ReaderOptions<B> {
   stderrPriority?: number;
   /** Extra fields the format writes (`collector`, `logfmt`). @default none */
   extraFields?: string[];
+  /** Tells which entries journald has finished writing (tail_scout.ts,
+   * journald_activity.ts): an entry is read only once an entry after it was visible, or
+   * journald was idle; else it is left for a later fill. @default none: every entry is
+   * taken as it reads */
+  writer?: WriterProgress;
+  /** The clock, in ms. @default performance.now */
+  now?: () => number;
 }
+
+/** What the reader asks about journald's progress. */
+export interface WriterProgress {
+  /** The newest entry visible now (every entry before it is completely written), or
+   * null if unknown. Asked once per fill. */
+  newest(): JournalPosition | null;
+  /** Whether journald is idle now (every visible entry is completely written). */
+  idle(): boolean;
+}
+
+/** How long the newest entry is left for later while journald stays busy, at most, in ms
+ * (then it is read as it is: journald may have been stopped halfway). */
+export const TAIL_HOLD_LIMIT_MS = 1000;
 
 /**
  * The current entry's cursor, or null where the entry cannot be read (EBADMSG, seen on
  * an entry of a file journald was vacuuming): the sequence check then skips a batch
  * rather than stop the agent.
  */
-function cursorOrNull(j: Journal): string | null {
+function cursorOrNull(j: ReaderJournal): string | null {
   try {
     return j.cursor();
   } catch (e) {
@@ -63,6 +90,8 @@ export interface FillResult {
   firstCursor: string | null;
   /** Entries consumed but skipped because they could not be read (EBADMSG, EADDRNOTAVAIL). */
   unreadable: number;
+  /** Whether the entry at the tail was left for a later fill (journald was still busy). */
+  held: boolean;
 }
 
 /**
@@ -84,8 +113,8 @@ export interface FillResult {
  * r.fill(out, 1 << 20);
  * ```
  */
-export class EntryReader<B extends { readonly length: number }> {
-  #journal: Journal;
+export class EntryReader<B extends { length: number }> {
+  #journal: ReaderJournal;
   #entry = new EntryFields();
   #format: (entry: EntryFields, out: B) => unknown;
   #full: boolean;
@@ -93,6 +122,10 @@ export class EntryReader<B extends { readonly length: number }> {
   #maxPriority: number;
   #stderrPriority: number;
   #usePriority: boolean;
+  #writer: WriterProgress | null;
+  #now: () => number;
+  /** The entry at the tail left for later, and since when (clock ms). */
+  #held: { cursor: string; since: number } | null = null;
 
   /**
    * Prepares reading from `journal` with `options`.
@@ -102,7 +135,7 @@ export class EntryReader<B extends { readonly length: number }> {
    * @throws {TypeError} If a glob is empty.
    * @throws {RangeError} If a priority is outside its range.
    */
-  constructor(journal: Journal, options: ReaderOptions<B>) {
+  constructor(journal: ReaderJournal, options: ReaderOptions<B>) {
     this.#journal = journal;
     this.#format = options.format.write;
     this.#full = options.format.allFields;
@@ -120,49 +153,103 @@ export class EntryReader<B extends { readonly length: number }> {
     }
     this.#usePriority = this.#maxPriority < 7 || this.#stderrPriority >= 0;
     this.#entry.setExtraNames(options.extraFields ?? []);
+    this.#writer = options.writer ?? null;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /**
    * Moves forward entry by entry (journal.next()) from the current position and appends
    * each entry's formatted line (newline-terminated) to out.stdout or out.stderr, until
    * their combined length reaches maxBytes or there is no next entry.
-   * Filtered-out entries are consumed too.
+   * Filtered-out entries are consumed too. With {@link ReaderOptions.writer}, an entry
+   * that may still be half written (the newest one while journald is busy) ends the fill
+   * before it, unread, for a later fill.
    *
    * @param out The two buffers.
    * @param maxBytes Stop once this many bytes are buffered (a line is never split, so
    *   the buffers may end up longer by one line).
-   * @returns Entries consumed, and the cursors of the first and the last consumed entry
-   *   (null if none).
+   * @returns Entries consumed, the cursors of the first and the last consumed entry
+   *   (null if none), and whether an entry was left for later.
    * @throws {JournalError} If reading fails (other than an unreadable entry, which is
    *   skipped).
    */
   fill(out: { stdout: B; stderr: B }, maxBytes: number): FillResult {
     const j = this.#journal;
-    const entry = this.#entry;
-    const format = this.#format;
-    const filter = this.#filter.empty ? null : this.#filter;
-    const usePriority = this.#usePriority;
-    const maxPriority = this.#maxPriority;
-    const stderrPriority = this.#stderrPriority;
     const { stdout, stderr } = out;
+    const writer = this.#writer;
+    // Entries with a smaller sequence number than the newest one are complete.
+    const newest = writer?.newest() ?? null;
+    let first: JournalPosition | undefined;
     let entries = 0;
     let firstCursor: string | null = null;
     let unreadable = 0;
     while (stdout.length + stderr.length < maxBytes) {
       if (!j.next()) break;
       // One cursor per batch for the sequence check (gap.ts), none per entry.
-      if (++entries === 1) firstCursor = cursorOrNull(j);
-      if (!j.readEntry(entry, this.#full)) {
-        unreadable++;
-        continue;
+      if (++entries === 1) {
+        firstCursor = cursorOrNull(j);
+        if (firstCursor !== null) first = cursorPosition(firstCursor);
       }
-      if (filter !== null && !filter.accepts(entry)) continue;
-      if (usePriority) {
-        const prio = entry.priority();
-        if (prio > maxPriority) continue;
-        format(entry, prio <= stderrPriority ? stderr : stdout);
-      } else format(entry, stdout);
+      if (
+        writer !== null &&
+        // Numbers follow each other within a batch (gap.ts checks it).
+        !(first !== undefined && newest !== null && first.seqnumId === newest.seqnumId &&
+          first.seqnum + entries - 1 < newest.seqnum) &&
+        !writer.idle() && !this.#heldTooLong(j.cursor())
+      ) {
+        return this.#leave(entries - 1, firstCursor, unreadable);
+      }
+      if (!this.#take(out)) unreadable++;
     }
-    return { entries, cursor: entries > 0 ? j.cursor() : null, firstCursor, unreadable };
+    if (entries > 0) this.#held = null;
+    return {
+      entries,
+      cursor: entries > 0 ? j.cursor() : null,
+      firstCursor,
+      unreadable,
+      held: false,
+    };
+  }
+
+  /** Ends a fill before the current entry, which the next fill reads first. */
+  #leave(entries: number, firstCursor: string | null, unreadable: number): FillResult {
+    const j = this.#journal;
+    const cursor = j.cursor();
+    let last: string | null = null;
+    if (entries > 0) {
+      j.previous();
+      last = j.cursor();
+    }
+    // sd_journal_seek_cursor(3), then next(), lands on the cursor's entry.
+    j.seekCursor(cursor);
+    return {
+      entries,
+      cursor: last,
+      firstCursor: entries > 0 ? firstCursor : null,
+      unreadable,
+      held: true,
+    };
+  }
+
+  /** Whether the tail entry `cursor` has been left for later long enough; starts the clock. */
+  #heldTooLong(cursor: string): boolean {
+    const now = this.#now();
+    if (this.#held?.cursor !== cursor) this.#held = { cursor, since: now };
+    return now - this.#held.since >= TAIL_HOLD_LIMIT_MS;
+  }
+
+  /** Reads the current entry and appends its line if it passes the filters; false if it
+   * could not be read. */
+  #take(out: { stdout: B; stderr: B }): boolean {
+    const entry = this.#entry;
+    if (!this.#journal.readEntry(entry, this.#full)) return false;
+    if (!this.#filter.empty && !this.#filter.accepts(entry)) return true;
+    if (this.#usePriority) {
+      const prio = entry.priority();
+      if (prio <= this.#maxPriority) {
+        this.#format(entry, prio <= this.#stderrPriority ? out.stderr : out.stdout);
+      }
+    } else this.#format(entry, out.stdout);
+    return true;
   }
 }
