@@ -1,0 +1,55 @@
+/**
+ * Run by scripts/e2e.sh in the background while the parallel phase runs: starts the
+ * project's containerd 1 and 2 (scripts/ensure_containerd.sh) and copies the selected
+ * images (CSD_TEST_IMAGES) into them and into Podman, the set-up that tests/cri_test.ts,
+ * tests/ctr_test.ts and tests/podman_test.ts would otherwise do in the timed phase. They
+ * still check it themselves (same image ID, else they copy), so a failure here only
+ * costs time. Prints one line per step; exits 1 if a step failed.
+ *
+ * @module
+ */
+import { CriClient, ensureContainerd } from "./_cri.ts";
+import { loadImage, podmanBinary } from "./_podman.ts";
+import { IMAGE_TAGS, imageName } from "./images.ts";
+
+const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
+const tags = IMAGE_TAGS.filter((t) => !want || want.includes(t));
+let failed = false;
+
+/** Runs one step, printing how long it took or why it failed. */
+async function step(what: string, fn: () => Promise<unknown>): Promise<void> {
+  const t0 = performance.now();
+  try {
+    await fn();
+    console.log(`prepare: ${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    failed = true;
+    console.error(`prepare: ${what} failed: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+// One thing at a time: the parallel phase is running beside this.
+for (const major of ["1", "2"] as const) {
+  const t0 = performance.now();
+  const setup = await ensureContainerd(major);
+  console.log(`prepare: containerd ${major}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (setup.skip) {
+    console.log(`prepare: containerd ${major} skipped: ${setup.skip}`);
+    continue;
+  }
+  const client = new CriClient(setup);
+  try {
+    for (const tag of tags) {
+      await step(
+        `containerd ${major}: ${imageName(tag)}`,
+        () => client.ensureImage(imageName(tag)),
+      );
+    }
+  } finally {
+    client.close();
+  }
+}
+if (podmanBinary) {
+  for (const tag of tags) await step(`podman: ${imageName(tag)}`, () => loadImage(tag));
+}
+Deno.exit(failed ? 1 : 0);
