@@ -2,15 +2,19 @@
  * Run by scripts/e2e.sh in the background while the parallel phase runs: starts the
  * project's containerd 1 and 2 (scripts/ensure_containerd.sh) and copies the selected
  * images (CSD_TEST_IMAGES) into them and into Podman, the set-up that tests/cri_test.ts,
- * tests/ctr_test.ts and tests/podman_test.ts would otherwise do in the timed phase. They
- * still check it themselves (same image ID, else they copy), so a failure here only
- * costs time. Prints one line per step; exits 1 if a step failed.
+ * tests/ctr_test.ts and tests/podman_test.ts would otherwise do in the timed phase; and
+ * first starts the builds of the docs' example images (tests/_example_images.ts, apt-get
+ * downloads mostly), which service_logs_test and recipe_test then find in the build
+ * cache. The tests still do all of it themselves (same image ID, else they copy; a
+ * cached build), so a failure here only costs time. Prints one line per step; exits 1 if
+ * a step failed.
  *
  * @module
  */
 import { CriClient, ensureContainerd } from "./_cri.ts";
 import { loadImage, podmanBinary } from "./_podman.ts";
 import { IMAGE_TAGS, imageName } from "./images.ts";
+import { buildRecipeImage, buildServiceLogsImage } from "./_example_images.ts";
 
 const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
 const tags = IMAGE_TAGS.filter((t) => !want || want.includes(t));
@@ -28,7 +32,23 @@ async function step(what: string, fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
-// One thing at a time: the parallel phase is running beside this.
+/** Runs a `docker build` as a step. */
+function build(what: string, run: () => Promise<{ code: number; stderr: string }>) {
+  return step(what, async () => {
+    const r = await run();
+    if (r.code !== 0) throw new Error(r.stderr.trim().split("\n").slice(-3).join(" "));
+  });
+}
+
+// The builds wait on downloads: all at once, beside the rest.
+const builds = Promise.all([
+  ...tags.map((tag) =>
+    build(`build nginx example on debian-${tag}`, () => buildServiceLogsImage(tag))
+  ),
+  ...(tags.includes("12") ? [build("build recipe example", buildRecipeImage)] : []),
+]);
+
+// The rest one thing at a time: the parallel phase is running beside this.
 for (const major of ["1", "2"] as const) {
   const t0 = performance.now();
   const setup = await ensureContainerd(major);
@@ -52,4 +72,5 @@ for (const major of ["1", "2"] as const) {
 if (podmanBinary) {
   for (const tag of tags) await step(`podman: ${imageName(tag)}`, () => loadImage(tag));
 }
+await builds;
 Deno.exit(failed ? 1 : 0);
