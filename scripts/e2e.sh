@@ -22,8 +22,8 @@ timed=""
 for f in short_lived memory boot agent_stop bootstrap_lifecycle compose podman cri ctr; do
   [ -f "tests/${f}_test.ts" ] && timed="$timed tests/${f}_test.ts"
 done
-SLOW="faults interceptor journald_config soak bootstrap bad_input service_logs bad_config
-  main_unit_exit hardening security agent_errors agent_formats bootstrap_health"
+SLOW="faults interceptor journald_config soak bootstrap bad_input main_unit_exit bad_config
+  hardening agent_errors agent_formats bootstrap_health service_logs security bootstrap_exit"
 parallel=""
 for f in $SLOW; do
   [ -f "tests/${f}_test.ts" ] && parallel="$parallel tests/${f}_test.ts"
