@@ -1,13 +1,13 @@
 /**
  * Run by scripts/e2e.sh in the background while the parallel phase runs: starts the
- * project's containerd 1 and 2 (scripts/ensure_containerd.sh) and copies the selected
- * images (CSD_TEST_IMAGES) into them and into Podman, the set-up that tests/cri_test.ts,
- * tests/ctr_test.ts and tests/podman_test.ts would otherwise do in the timed phase; and
- * first starts the builds of the docs' example images (tests/_example_images.ts, apt-get
- * downloads mostly), which service_logs_test and recipe_test then find in the build
- * cache. The tests still do all of it themselves (same image ID, else they copy; a
- * cached build), so a failure here only costs time. Prints one line per step; exits 1 if
- * a step failed.
+ * project's containerd 1 and 2 (scripts/ensure_containerd.sh; CSD_TEST_CONTAINERD picks,
+ * as for the tests) and copies the selected images (CSD_TEST_IMAGES) into them and into
+ * Podman, the set-up that tests/cri_test.ts, tests/ctr_test.ts and tests/podman_test.ts
+ * would otherwise do in the timed phase; and first starts the builds of the docs'
+ * example images (tests/_example_images.ts, apt-get downloads mostly), which
+ * service_logs_test and recipe_test then find in the build cache. The tests still do
+ * all of it themselves (same image ID, else they copy; a cached build), so a failure
+ * here only costs time. Prints one line per step; exits 1 if a step failed.
  *
  * @module
  */
@@ -49,7 +49,8 @@ const builds = Promise.all([
 ]);
 
 // The rest one thing at a time: the parallel phase is running beside this.
-for (const major of ["1", "2"] as const) {
+const majors = Deno.env.get("CSD_TEST_CONTAINERD")?.split(",").map((s) => s.trim());
+for (const major of (["1", "2"] as const).filter((m) => !majors || majors.includes(m))) {
   const t0 = performance.now();
   const setup = await ensureContainerd(major);
   console.log(`prepare: containerd ${major}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
