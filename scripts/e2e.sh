@@ -5,9 +5,11 @@
 #     they wait on containers far more than they compute. Deno starts the files in the
 #     order given: the longest first (SLOW, longest first, as measured in the
 #     CI-equivalent run), so that no long file starts last and runs on alone at the end.
-#     Meanwhile, in the background, tests/_prepare_runtimes.ts starts the project's
-#     containerd 1 and 2 and copies the images into them and into Podman: work the
-#     phase-2 files would otherwise do in their own wall time (they check it is done).
+#     Meanwhile, in the background, tests/_prepare_runtimes.ts builds the docs' example
+#     images (apt-get downloads, mostly), starts the project's containerd 1 and 2 and
+#     copies the images into them and into Podman: work the test files would otherwise
+#     do in their own wall time, the phase-2 ones in the timed phase (they all check it
+#     is done, and do it if not).
 #  2. Then, one file after the other with nothing else running, the files whose
 #     assertions depend on the machine's speed: stop times (under 2 s), boot and stop
 #     races, and floods into a memory-limited journal (journald removes what the agent
@@ -44,8 +46,8 @@ rc=0
 # shellcheck disable=SC2086 # one path per word
 DENO_JOBS=${DENO_JOBS:-3} "$deno" test -A --parallel $parallel || rc=$?
 if ! wait "$prep"; then
-  # Not fatal: the phase-2 files prepare what they need themselves (and say why not).
-  echo "e2e: preparing containerd and Podman in the background failed; phase 2 does it:" >&2
+  # Not fatal: the test files prepare what they need themselves (and say why not).
+  echo "e2e: preparing in the background failed (the tests do it themselves):" >&2
   tail -5 "$prep_log" >&2
 fi
 # shellcheck disable=SC2086 # one path per word
