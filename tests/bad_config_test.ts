@@ -15,7 +15,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Container, delay, testEachImage } from "./harness.ts";
+import { type Container, delay, testEachImageShared } from "./harness.ts";
 import { IMAGE_TAGS, type ImageTag } from "./images.ts";
 import { MINIMAL, runToExit } from "./bootstrap_helpers.ts";
 
@@ -151,9 +151,8 @@ check() {
 }
 `;
 
-testEachImage("the agent reports a bad setting at run time in one line and stays stopped", {
-  flags: ["minimal"],
-}, async (c) => {
+/** The agent reports a bad setting at run time in one line and stays stopped. */
+async function runTimeValues(c: Container): Promise<void> {
   const before = (await stderrLines(c)).length;
   const values = valuesFor(c.tag);
   const script = RUN_TIME_CHECK +
@@ -182,11 +181,10 @@ testEachImage("the agent reports a bad setting at run time in one line and stays
   const marker = `csd-bad-config-done-${Date.now()}`;
   await c.exec(["logger", marker]);
   await c.waitForLogs((l) => l.stdout.includes(marker), 10_000);
-});
+}
 
-testEachImage("the agent's bad flags give one line naming them and exit 78", {
-  flags: ["minimal"],
-}, async (c) => {
+/** The agent's bad flags give one line naming them and exit 78. */
+async function badFlags(c: Container): Promise<void> {
   const problems: string[] = [];
   for (
     const [args, want] of [
@@ -206,52 +204,62 @@ testEachImage("the agent's bad flags give one line naming them and exit 78", {
     }
   }
   assert.deepEqual(problems, []);
-});
+}
 
-for (
-  const [name, value] of [
+/**
+ * An unusable value of the right form for `name` is reported on the container's stderr,
+ * and the log does not repeat; the setting is removed and the agent restarted afterwards.
+ */
+function unusable(name: string, value: string): (c: Container) => Promise<void> {
+  return async (c) => {
+    const before = await c.logs();
+    const stdoutBefore = before.stdout.split("\n").length;
+    await restartWith(c, name, value);
+    // Until the agent has given up (failed is final: RestartPreventExitStatus=78); a
+    // repeating log would have shown by then.
+    const deadline = Date.now() + 10_000;
+    while ((await unitState(c))["ActiveState"] !== "failed" && Date.now() < deadline) {
+      await delay(100);
+    }
+    const after = await c.logs();
+    const lines = after.stderr.split("\n").filter(Boolean).slice(
+      before.stderr.split("\n").filter(Boolean).length,
+    );
+    // The same entries sent again and again would show as repeated cursors.
+    const cursors = after.stdout.split("\n").map((l) => /"__CURSOR":"([^"]+)"/.exec(l)?.[1])
+      .filter((x) => x !== undefined);
+    const repeated = cursors.length - new Set(cursors).size;
+    const state = await unitState(c);
+    await restore(c, name);
+    assert.ok(
+      lines.some((l) => l.includes(name)),
+      `no line naming ${name} on the container's stderr (new stderr: ${
+        JSON.stringify(lines)
+      }; unit ${JSON.stringify(state)})`,
+    );
+    assert.equal(
+      repeated,
+      0,
+      `${repeated} entries written again (stdout grew from ${stdoutBefore} to ${
+        after.stdout.split("\n").length
+      } lines; unit ${JSON.stringify(state)})`,
+    );
+  };
+}
+
+// One container per image for these checks: each leaves the agent running with the
+// image's settings (the bad flags run a second journalagent beside it and change
+// nothing), and each counts only the stderr lines that came during it.
+testEachImageShared("bad settings at run time", { flags: ["minimal"] }, [
+  ["the agent's bad flags give one line naming them and exit 78", badFlags],
+  ...([
     ["JOURNALAGENT_DIRECTORY", "/nonexistent"],
     ["JOURNALAGENT_CURSOR_FILE", "/proc/cursor"],
-  ] as const
-) {
-  testEachImage(
-    `an unusable ${name} is reported on the container's stderr, the log does not repeat`,
-    {
-      flags: ["minimal"],
-    },
-    async (c) => {
-      const before = await c.logs();
-      const stdoutBefore = before.stdout.split("\n").length;
-      await restartWith(c, name, value);
-      // Until the agent has given up (failed is final: RestartPreventExitStatus=78); a
-      // repeating log would have shown by then.
-      const deadline = Date.now() + 10_000;
-      while ((await unitState(c))["ActiveState"] !== "failed" && Date.now() < deadline) {
-        await delay(100);
-      }
-      const after = await c.logs();
-      const lines = after.stderr.split("\n").filter(Boolean).slice(
-        before.stderr.split("\n").filter(Boolean).length,
-      );
-      // The same entries sent again and again would show as repeated cursors.
-      const cursors = after.stdout.split("\n").map((l) => /"__CURSOR":"([^"]+)"/.exec(l)?.[1])
-        .filter((x) => x !== undefined);
-      const repeated = cursors.length - new Set(cursors).size;
-      const state = await unitState(c);
-      await restore(c, name);
-      assert.ok(
-        lines.some((l) => l.includes(name)),
-        `no line naming ${name} on the container's stderr (new stderr: ${
-          JSON.stringify(lines)
-        }; unit ${JSON.stringify(state)})`,
-      );
-      assert.equal(
-        repeated,
-        0,
-        `${repeated} entries written again (stdout grew from ${stdoutBefore} to ${
-          after.stdout.split("\n").length
-        } lines; unit ${JSON.stringify(state)})`,
-      );
-    },
-  );
-}
+  ] as const).map(([name, value]) =>
+    [
+      `an unusable ${name} is reported on the container's stderr, the log does not repeat`,
+      unusable(name, value),
+    ] as const
+  ),
+  ["the agent reports a bad setting at run time in one line and stays stopped", runTimeValues],
+]);

@@ -203,12 +203,21 @@ async function storedCases(c: Container, tag: string): Promise<Set<string>> {
   return new Set(r.stdout.split("\n").filter(Boolean));
 }
 
-/** Waits until the container's stdout since `since` has a line with `needle`. */
+/**
+ * Waits until the container's stdout since `since` has a line with `needle`, and returns
+ * that stdout. Polls the log's end (`--tail`: Docker reads a json-file log backwards for
+ * it), and reads the whole log since `since` once the needle is there (and every 5 s in
+ * case more than the tail's lines came after it): the whole log holds a 16 MB entry per
+ * format, which Docker decodes on every read.
+ */
 async function logsSince(c: Container, since: string, needle: string): Promise<Uint8Array> {
   const deadline = Date.now() + 45_000;
-  for (;;) {
-    const r = await docker(["logs", "--since", since, c.name]);
-    if (r.stdout.includes(needle)) return r.stdoutBytes;
+  for (let poll = 1;; poll++) {
+    const end = await docker(["logs", "--since", since, "--tail", "50", c.name]);
+    if (end.stdout.includes(needle) || poll % 10 === 0 || Date.now() > deadline) {
+      const r = await docker(["logs", "--since", since, c.name]);
+      if (r.stdout.includes(needle)) return r.stdoutBytes;
+    }
     if (Date.now() > deadline) throw new Error(`no "${needle}" in the log within 45 s`);
     await delay(500);
   }

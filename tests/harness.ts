@@ -485,3 +485,53 @@ export function testEachImage(
     }
   }
 }
+
+/** One check of {@link testEachImageShared}: its name and its body. */
+export type SharedCheck = readonly [name: string, fn: (c: Container) => Promise<void>];
+
+/**
+ * Registers one Deno test per image and flag set whose checks share one fresh container,
+ * so that it boots once, not once per check: for checks that only read, or leave the
+ * container as the next check needs it (they run in the order given). Each check is a
+ * test step, reported with its own name and failure; a failed check does not keep the
+ * next ones from running. The container is removed afterwards, and its logs are printed
+ * first if a check failed.
+ *
+ * @param name The test's name; the image and flag set are appended.
+ * @param options Which images and flag sets, and how to start the container.
+ * @param checks The checks, in order.
+ */
+export function testEachImageShared(
+  name: string,
+  options: EachImageOptions,
+  checks: readonly SharedCheck[],
+): void {
+  const images = selected("CSD_TEST_IMAGES", options.images ?? IMAGE_TAGS);
+  const flagSets = selected(
+    "CSD_TEST_FLAGS",
+    options.flags ?? (Object.keys(FLAG_SETS) as FlagSet[]),
+  );
+  for (const tag of images) {
+    for (const flags of flagSets) {
+      Deno.test({
+        name: `${name} [debian-${tag}, ${flags}]`,
+        ignore: options.ignore,
+        sanitizeResources: false,
+        sanitizeOps: false,
+        fn: async (t) => {
+          await using c = await Container.start(tag, { ...options, flags });
+          let ok = true;
+          for (const [check, fn] of checks) {
+            ok = await t.step({
+              name: check,
+              sanitizeResources: false,
+              sanitizeOps: false,
+              fn: () => fn(c),
+            }) && ok;
+          }
+          if (!ok) await c.printLogs();
+        },
+      });
+    }
+  }
+}

@@ -9,7 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Container, delay, docker, testEachImage } from "./harness.ts";
+import { type Container, delay, docker, testEachImage, testEachImageShared } from "./harness.ts";
 
 /** Where the image installs the interceptor. */
 const LIB = "/usr/lib/libjournalagent_interceptor.so";
@@ -145,14 +145,16 @@ async function assertKept(c: Container): Promise<string[]> {
   return targets;
 }
 
-testEachImage("interceptor keeps stdout and stderr in PID 1 only", {}, async (c) => {
+/** The copies of stdout and stderr are kept in PID 1 only, and reach the right streams. */
+async function keptInPid1Only(c: Container): Promise<void> {
   const sleeper = await c.exec(["systemd-run", "--quiet", "--unit=csd-sleeper", "sleep", "300"]);
   assert.equal(sleeper.code, 0, sleeper.stderr);
   await assertKept(c);
   await assertStreams(c, "boot");
-});
+}
 
-testEachImage("interceptor does nothing outside PID 1", {}, async (c) => {
+/** The interceptor does nothing outside PID 1 (services, docker exec). */
+async function nothingOutsidePid1(c: Container): Promise<void> {
   // What a process sees of the interceptor: whether it is mapped, the variables, its fds.
   const probe = "grep -q libjournalagent_interceptor /proc/$$/maps && echo mapped || echo no\n" +
     "env | grep -c '^SYSTEMD_STD'\n" +
@@ -177,9 +179,10 @@ testEachImage("interceptor does nothing outside PID 1", {}, async (c) => {
   assert.deepEqual([ran.code, ran.stdout], [0, "hooked\n"]);
   const failed = await c.exec(["sh", "-c", "exec /nonexistent"], { env: { LD_PRELOAD: LIB } });
   assert.equal(failed.code, 127, failed.stderr);
-});
+}
 
-testEachImage("interceptor keeps the copies across three daemon-reexec", {}, async (c) => {
+/** The copies survive three daemon-reexec: same fds, same pipes, both streams. */
+async function keptAcrossReexec(c: Container): Promise<void> {
   const fds = await keptFds(c);
   const before = await assertKept(c);
   for (let i = 0; i < 3; i++) {
@@ -190,7 +193,15 @@ testEachImage("interceptor keeps the copies across three daemon-reexec", {}, asy
   assert.deepEqual(await keptFds(c), fds, "same fd numbers");
   assert.deepEqual(await assertKept(c), before, "same pipes");
   await assertStreams(c, "after daemon-reexec");
-});
+}
+
+// One container per image and flag set for these three (they start the same way): the
+// reads first, the three daemon-reexec last.
+testEachImageShared("interceptor in PID 1 only, across daemon-reexec", {}, [
+  ["interceptor keeps stdout and stderr in PID 1 only", keptInPid1Only],
+  ["interceptor does nothing outside PID 1", nothingOutsidePid1],
+  ["interceptor keeps the copies across three daemon-reexec", keptAcrossReexec],
+]);
 
 testEachImage(
   "interceptor keeps the copies across soft-reboot",

@@ -10,6 +10,9 @@
  * (set CSD_MEMORY_ALL=1 for all three): the cap comes from the same code on all three,
  * and each run costs tens of seconds.
  *
+ * The cap as journald and doctor report it, a user's own RuntimeMaxUse= and a privileged
+ * container without --tmpfs /run (nothing timed): tests/memory_config_test.ts.
+ *
  * @module
  */
 import assert from "node:assert/strict";
@@ -96,61 +99,5 @@ testEachImage(
   async (c) => {
     await floodScenario(await target(c), 256);
     assert.equal(await journalCap(c), "64M");
-  },
-);
-
-/** journald's own report of its runtime journal's cap, e.g. "32M" (252 writes "32.0M"). */
-async function journaldMax(c: Container): Promise<string> {
-  const r = await c.exec(["journalctl", "-b", "-u", "systemd-journald", "-o", "cat", "--no-pager"]);
-  const max = /^Runtime Journal .* max ([\d.]+[KMG]),/m.exec(r.stdout)?.[1];
-  return max?.replace(/\.0(?=[KMG]$)/, "") ?? `none in: ${r.stdout}`;
-}
-
-testEachImage(
-  "a RuntimeMaxUse= of the user's wins over the bootstrap's cap; doctor shows limit and cap",
-  { flags: ["minimal"], dockerArgs: limitFlags(128) },
-  async (c) => {
-    // This container: the bootstrap's cap, seen by journald and by doctor.
-    assert.equal(await journaldMax(c), "32M");
-    const doctor = await c.exec(["containering-systemd", "doctor"]);
-    assert.match(
-      doctor.stdout,
-      /^memory +info +limit 134217728 bytes \(\/sys\/fs\/cgroup\/memory\/memory\.limit_in_bytes\); runtime journal capped at 32M /m,
-    );
-    // A user's setting in /etc/systemd/journald.conf (which a drop-in would override).
-    const dir = await Deno.makeTempDir();
-    try {
-      await Deno.writeTextFile(`${dir}/journald.conf`, "[Journal]\nRuntimeMaxUse=24M\n");
-      await using other = await Container.start(c.tag, {
-        flags: "minimal",
-        dockerArgs: [
-          ...limitFlags(128),
-          "-v",
-          `${dir}/journald.conf:/etc/systemd/journald.conf:ro`,
-        ],
-      });
-      assert.equal(
-        await journalCap(other),
-        "none (cat: /run/systemd/journald.conf.d/00-containering-systemd-memory.conf: No such file or directory)",
-      );
-      assert.equal(await journaldMax(other), "24M");
-      const d = await other.exec(["containering-systemd", "doctor"]);
-      assert.match(
-        d.stdout,
-        /^memory +info +runtime journal sized by \/etc\/systemd\/journald\.conf \(RuntimeMaxUse\)$/m,
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-);
-
-testEachImage(
-  "--privileged without --tmpfs /run: the bootstrap mounts /run, the cap holds",
-  { flags: ["privileged"], dockerArgs: limitFlags(128) },
-  async (c) => {
-    assert.equal(await journaldMax(c), "32M");
-    const mounts = await c.exec(["findmnt", "-n", "-o", "FSTYPE", "/run"]);
-    assert.equal(mounts.stdout.trim().split("\n")[0], "tmpfs");
   },
 );

@@ -2,11 +2,12 @@
  * End-to-end tests under Podman (Debian's podman 4.3, rootful), with the flag set
  * docs/runtimes.md documents. Skipped where `podman` is not installed; `sh scripts/dev.sh
  * test` installs it on Debian as root, so CI runs them. The images are copied
- * from Docker (`docker save | podman load`).
+ * from Docker (`docker save | podman load`, tests/_podman.ts).
  */
 import assert from "node:assert/strict";
 import { delay, uniqueSuffix } from "./harness.ts";
-import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { IMAGE_TAGS, type ImageTag } from "./images.ts";
+import { loadImage, podman, podmanBinary } from "./_podman.ts";
 import { floodScenario, stallScenario } from "./_memory.ts";
 
 /** Podman's flags for systemd (docs/runtimes.md). */
@@ -26,34 +27,6 @@ export const PODMAN_FLAGS = [
 /** Added for systemd >= 258 on a cgroup v1/hybrid host: a private cgroup2 mount. */
 export const PODMAN_V2_FLAGS = ["--cgroupns=private", "--cap-add", "SYS_ADMIN"];
 
-const podmanBinary = (() => {
-  for (const p of ["/usr/bin/podman", "/usr/local/bin/podman"]) {
-    try {
-      Deno.statSync(p);
-      return p;
-    } catch { /* next */ }
-  }
-  return undefined;
-})();
-
-const decoder = new TextDecoder();
-
-async function podman(args: string[], stdin?: Uint8Array) {
-  const child = new Deno.Command(podmanBinary!, {
-    args,
-    stdin: stdin ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin) {
-    const w = child.stdin.getWriter();
-    await w.write(stdin);
-    await w.close();
-  }
-  const out = await child.output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
 /** Polls `systemctl is-system-running` in container `name` until "running" (30 s at most). */
 async function waitRunning(name: string): Promise<string> {
   let state = "";
@@ -65,30 +38,6 @@ async function waitRunning(name: string): Promise<string> {
     await delay(200);
   }
   return state;
-}
-
-const loaded = new Map<ImageTag, Promise<string>>();
-
-/** Copies the Docker image of `tag` into Podman's store, once per test run. */
-function loadImage(tag: ImageTag): Promise<string> {
-  let p = loaded.get(tag);
-  if (!p) {
-    p = copyImage(tag);
-    loaded.set(tag, p);
-  }
-  return p;
-}
-
-async function copyImage(tag: ImageTag): Promise<string> {
-  const saved = await new Deno.Command("/usr/bin/docker", {
-    args: ["save", imageName(tag)],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(saved.code, 0, decoder.decode(saved.stderr));
-  const r = await podman(["load", "-q"], saved.stdout);
-  assert.equal(r.code, 0, r.stderr);
-  return `localhost/${imageName(tag)}`;
 }
 
 const selected = (): ImageTag[] => {

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { delay, docker } from "./harness.ts";
-import { IMAGE_REPO, imageName } from "./images.ts";
+import { imageName } from "./images.ts";
 import {
   containerName,
   hasAgent,
@@ -17,10 +17,9 @@ import {
   runToExit,
   waitRunning,
 } from "./bootstrap_helpers.ts";
+import { buildRecipeImage, RECIPE_DIR, RECIPE_IMAGE } from "./_example_images.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const RECIPE_DIR = `${root}docs/recipe`;
-const RECIPE_IMAGE = `${IMAGE_REPO}-recipe:debian-13`;
 const wanted = (Deno.env.get("CSD_TEST_IMAGES") ?? "12").split(",").includes("12");
 
 Deno.test("docs/recipe.md shows docs/recipe/Dockerfile and hello.service verbatim", async () => {
@@ -34,15 +33,7 @@ Deno.test("docs/recipe.md shows docs/recipe/Dockerfile and hello.service verbati
 let built: Promise<void> | undefined;
 /** Builds the recipe image from docs/recipe/ once per test run. */
 function buildRecipe(): Promise<void> {
-  built ??= docker([
-    "build",
-    "-q",
-    "--build-arg",
-    `CSD_IMAGE=${imageName("12")}`,
-    "-t",
-    RECIPE_IMAGE,
-    RECIPE_DIR,
-  ], { timeoutMs: 600_000 }).then((build) => assert.equal(build.code, 0, build.stderr));
+  built ??= buildRecipeImage().then((build) => assert.equal(build.code, 0, build.stderr));
   return built;
 }
 

@@ -17,7 +17,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Container, delay, testEachImage } from "./harness.ts";
+import { type Container, delay, testEachImage, testEachImageShared } from "./harness.ts";
 import { recordFigure } from "./_figures.ts";
 
 const SECRET = "s3cr3t-2f9c1e-value";
@@ -67,9 +67,8 @@ function assertOnlyPid1AndAgent(scan: Awaited<ReturnType<typeof scanFds>>, when:
   );
 }
 
-testEachImage("the kept fds exist only in PID 1 and the agent; the preload only in PID 1", {
-  env: { APP_SECRET: SECRET },
-}, async (c) => {
+/** The kept fds exist only in PID 1 and the agent; the preload only in PID 1. */
+async function keptFdsOnlyInPid1AndAgent(c: Container): Promise<void> {
   // Services of several kinds running meanwhile, one as a non-root user.
   for (const [unit, props] of [["sec-root", []], ["sec-nobody", ["-p", "User=nobody"]]] as const) {
     const r = await c.exec(["systemd-run", `--unit=${unit}`, ...props, "sleep", "600"]);
@@ -91,9 +90,10 @@ testEachImage("the kept fds exist only in PID 1 and the agent; the preload only 
   const others = lines.filter((l) => !/^(mapped|preload) 1 /.test(l) && l !== "");
   assert.ok(lines.some((l) => l.startsWith("mapped 1 ")), `PID 1 does not map the interceptor`);
   assert.deepEqual(others, [], "processes other than PID 1 with the interceptor");
-});
+}
 
-testEachImage("the agent runs sandboxed with only the privileges it needs", {}, async (c) => {
+/** The agent runs sandboxed with only the privileges it needs. */
+async function agentSandboxed(c: Container): Promise<void> {
   const pid = Number(
     (await c.exec(["systemctl", "show", "-p", "MainPID", "--value", "journalagent"])).stdout,
   );
@@ -153,7 +153,7 @@ testEachImage("the agent runs sandboxed with only the privileges it needs", {}, 
     capEff: capAgent.toString(16),
   });
   assert.ok(exposure <= 6, `systemd-analyze security: exposure ${exposure}`);
-});
+}
 
 testEachImage("terminal control sequences in messages reach text formats escaped", {
   flags: ["minimal"],
@@ -194,9 +194,8 @@ testEachImage("terminal control sequences in messages reach text formats escaped
   }
 });
 
-testEachImage("container variables are not readable by non-root users", {
-  env: { APP_SECRET: SECRET },
-}, async (c) => {
+/** Container variables are not readable by non-root users. */
+async function variablesNotReadable(c: Container): Promise<void> {
   // Sanity: the variable did reach PID 1 (passthrough on), so the checks below mean something.
   const pid1 = await c.exec(["cat", "/proc/1/environ"]);
   assert.ok(pid1.stdout.includes(SECRET), "APP_SECRET is not in PID 1's environment");
@@ -223,4 +222,18 @@ testEachImage("container variables are not readable by non-root users", {
       [ "$uid" != 0 ] && echo "\${p#/proc/} $(cat $p/comm) uid $uid"
     done; true`);
   assert.equal(procs.stdout.trim(), "", "non-root processes with APP_SECRET in their environment");
-});
+}
+
+// One container per image and flag set for the three checks that need the same start
+// (APP_SECRET given): the variables are checked first, before a daemon-reexec and an
+// agent restart, the sandbox before that restart too.
+testEachImageShared("security: the container's variables, the agent's sandbox, the kept fds", {
+  env: { APP_SECRET: SECRET },
+}, [
+  ["container variables are not readable by non-root users", variablesNotReadable],
+  ["the agent runs sandboxed with only the privileges it needs", agentSandboxed],
+  [
+    "the kept fds exist only in PID 1 and the agent; the preload only in PID 1",
+    keptFdsOnlyInPid1AndAgent,
+  ],
+]);

@@ -10,11 +10,11 @@
  */
 import assert from "node:assert/strict";
 import { delay, docker } from "./harness.ts";
-import { IMAGE_REPO, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { IMAGE_TAGS } from "./images.ts";
 import { containerName, runDetached, waitRunning } from "./bootstrap_helpers.ts";
+import { buildServiceLogsImage, SERVICE_LOGS_DIR, serviceLogsImage } from "./_example_images.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const EXAMPLE_DIR = `${root}docs/service-logs`;
 
 const unitDir = await Deno.makeTempDir({ prefix: "csd-service-logs-" });
 await Deno.chmod(unitDir, 0o755);
@@ -48,7 +48,7 @@ function parseLog(stdout: string, stderr: string): Line[] {
 
 Deno.test("docs/service-logs.md shows docs/service-logs/Dockerfile verbatim", async () => {
   const doc = await Deno.readTextFile(`${root}docs/service-logs.md`);
-  const text = await Deno.readTextFile(`${EXAMPLE_DIR}/Dockerfile`);
+  const text = await Deno.readTextFile(`${SERVICE_LOGS_DIR}/Dockerfile`);
   assert.ok(doc.includes(text.trimEnd()), "docs/service-logs.md lacks its Dockerfile");
 });
 
@@ -60,16 +60,8 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const image = `${IMAGE_REPO}-nginx:debian-${tag}`;
-      const build = await docker([
-        "build",
-        "-q",
-        "--build-arg",
-        `CSD_IMAGE=${imageName(tag as ImageTag)}`,
-        "-t",
-        image,
-        EXAMPLE_DIR,
-      ], { timeoutMs: 600_000 });
+      const image = serviceLogsImage(tag);
+      const build = await buildServiceLogsImage(tag);
       assert.equal(build.code, 0, build.stderr);
       const name = containerName(`nginx-${tag}`);
       let lines: Line[] = [];
