@@ -179,27 +179,35 @@ export class EntryReader<B extends { length: number }> {
     const writer = this.#writer;
     // Entries with a smaller sequence number than the newest one are complete.
     const newest = writer?.newest() ?? null;
-    let first: JournalPosition | undefined;
     let entries = 0;
     let firstCursor: string | null = null;
     let unreadable = 0;
+    // How many entries from the batch's first one are complete (numbers follow each
+    // other within a batch: gap.ts checks it), and the cursor of the last of them.
+    let complete = writer === null ? Infinity : 0;
+    let lastComplete: string | null = null;
     while (stdout.length + stderr.length < maxBytes) {
       if (!j.next()) break;
       // One cursor per batch for the sequence check (gap.ts), none per entry.
       if (++entries === 1) {
         firstCursor = cursorOrNull(j);
-        if (firstCursor !== null) first = cursorPosition(firstCursor);
+        const first = firstCursor === null ? undefined : cursorPosition(firstCursor);
+        if (first !== undefined && newest !== null && first.seqnumId === newest.seqnumId) {
+          complete = Math.max(0, newest.seqnum - first.seqnum);
+        }
       }
       if (
-        writer !== null &&
-        // Numbers follow each other within a batch (gap.ts checks it).
-        !(first !== undefined && newest !== null && first.seqnumId === newest.seqnumId &&
-          first.seqnum + entries - 1 < newest.seqnum) &&
-        !writer.idle() && !this.#heldTooLong(j.cursor())
+        entries > complete && !writer!.idle() && !this.#heldTooLong(j.cursor())
       ) {
-        return this.#leave(entries - 1, firstCursor, unreadable);
+        return this.#leave(
+          entries - 1,
+          firstCursor,
+          unreadable,
+          entries - 1 === complete ? lastComplete : null,
+        );
       }
       if (!this.#take(out)) unreadable++;
+      if (entries === complete) lastComplete = j.cursor();
     }
     if (entries > 0) this.#held = null;
     return {
@@ -211,12 +219,21 @@ export class EntryReader<B extends { length: number }> {
     };
   }
 
-  /** Ends a fill before the current entry, which the next fill reads first. */
-  #leave(entries: number, firstCursor: string | null, unreadable: number): FillResult {
+  /**
+   * Ends a fill before the current entry, which the next fill reads first. `before` is
+   * the cursor of the entry before it if known (else found with a step back, which
+   * costs sd-journal a change of direction).
+   */
+  #leave(
+    entries: number,
+    firstCursor: string | null,
+    unreadable: number,
+    before: string | null,
+  ): FillResult {
     const j = this.#journal;
     const cursor = j.cursor();
-    let last: string | null = null;
-    if (entries > 0) {
+    let last: string | null = entries > 0 ? before : null;
+    if (entries > 0 && last === null) {
       j.previous();
       last = j.cursor();
     }

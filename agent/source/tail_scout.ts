@@ -1,12 +1,13 @@
 /**
- * The journal's newest entry, found by a second journal handle that only moves forward.
+ * The journal's newest entry, found by a second journal handle.
  *
  * journald writes entries one after the other on one thread, so once an entry is
  * visible, every entry before it is completely written (see journald_activity.ts for why
  * the newest one may not be). The reader asks the scout for the newest entry before it
  * reads a batch: the entries before that one can be read without doubt. A second handle
- * is used because sd-journal makes a change of direction costly (next, previous, next:
- * about 14 µs an entry, measured, against 1 µs for a next).
+ * is used so that the reader's position is not lost: sd-journal makes a change of
+ * direction costly (next, previous, next: about 14 µs an entry, measured, against 1 µs
+ * for a next), and the scout's seek to the tail costs the same whatever was appended.
  *
  * @module
  */
@@ -15,7 +16,7 @@ import { cursorPosition, type JournalPosition } from "./gap.ts";
 import type { Journal } from "./journal.ts";
 
 /** The journal calls {@link TailScout} makes (see journal.ts). */
-export type ScoutJournal = Pick<Journal, "process" | "seekTail" | "previous" | "next" | "cursor">;
+export type ScoutJournal = Pick<Journal, "process" | "seekTail" | "previous" | "cursor">;
 
 /**
  * Follows the journal's tail.
@@ -31,8 +32,6 @@ export type ScoutJournal = Pick<Journal, "process" | "seekTail" | "previous" | "
  */
 export class TailScout {
   readonly #journal: ScoutJournal;
-  #started = false;
-  #newest: JournalPosition | null = null;
 
   /** @param journal A journal handle of its own (not the reader's), with the same files. */
   constructor(journal: ScoutJournal) {
@@ -49,21 +48,13 @@ export class TailScout {
   newest(): JournalPosition | null {
     const j = this.#journal;
     j.process();
-    let moved = false;
-    if (!this.#started) {
-      j.seekTail();
-      moved = j.previous();
-      this.#started = moved;
+    j.seekTail();
+    if (!j.previous()) return null;
+    try {
+      return cursorPosition(j.cursor()) ?? null;
+    } catch (e) {
+      if (!(e instanceof JournalError)) throw e;
+      return null; // an entry of a file being removed: ask again next time
     }
-    if (this.#started) { while (j.next()) moved = true; }
-    if (moved) {
-      try {
-        this.#newest = cursorPosition(j.cursor()) ?? null;
-      } catch (e) {
-        if (!(e instanceof JournalError)) throw e;
-        this.#newest = null; // an entry of a file being removed: ask again next time
-      }
-    }
-    return this.#newest;
   }
 }
