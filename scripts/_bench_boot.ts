@@ -365,7 +365,7 @@ export function spliceBootSection(doc: string, body: string, title = SECTION): s
   const rest = start >= 0 ? doc.slice(start + title.length) : "";
   const next = rest.search(/\n## /);
   const tail = next >= 0 ? rest.slice(next + 1) : "";
-  return `${head}${title}\n\n${body}\n${tail ? `\n${tail}` : ""}`;
+  return `${head}${title}\n\n${body.trimEnd()}\n${tail ? `\n${tail}` : ""}`;
 }
 
 /** The section's text: how it was measured, then each image. */
