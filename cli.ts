@@ -6,31 +6,12 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
-import { ConfigError, parseAgentConfig } from "./agent/config.ts";
-import { BootstrapConfigError } from "./bootstrap/config.ts";
 import { AGENT_OPTIONS } from "./agent/options.ts";
-import { agentMain, reportUsageError } from "./agent/main.ts";
-import { runBootstrap } from "./bootstrap/main.ts";
+import { reportUsageError } from "./agent/main.ts";
 import { BOOTSTRAP_ENV } from "./bootstrap/config.ts";
 import { addCheckCommands } from "./bootstrap/commands.ts";
-import { PreflightError } from "./bootstrap/preflight.ts";
+import { agentCommand, bootstrapCommand, validateAgentConfig } from "./cli_run.ts";
 import { VERSION } from "./version.ts";
-
-/**
- * Validates the agent's `JOURNALAGENT_*` settings for `bootstrap` and `doctor`, so that
- * a bad value stops the container at once instead of failing journalagent.service.
- *
- * @throws {BootstrapConfigError} For the first invalid value, caused by the agent's
- *   {@link ConfigError} (agent/config.ts).
- */
-function validateAgentConfig(env: Record<string, string>): void {
-  try {
-    parseAgentConfig({}, env);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    throw new BootstrapConfigError(e.message, `fix or remove -e ${e.setting}`, { cause: e });
-  }
-}
 
 /** Parses `argv` (without the runtime and script) and runs the chosen subcommand. */
 export async function main(argv: string[] = Deno.args): Promise<void> {
@@ -67,14 +48,7 @@ export async function main(argv: string[] = Deno.args): Promise<void> {
         "\n  JOURNALAGENT_*        the agent's settings (checked before systemd starts)",
     )
     .action(async (args: string[], opts: { mainUnit?: string; passEnvironment: boolean }) => {
-      try {
-        await runBootstrap(args, { ...opts, validateAgentConfig });
-      } catch (e) {
-        console.error(
-          `systemd-bootstrap: ${e instanceof Error ? e.message : String(e)}`,
-        );
-        Deno.exit(e instanceof PreflightError ? e.exitCode : 1);
-      }
+      await bootstrapCommand(args, opts);
     });
   const agent = program.command("agent")
     .description(
@@ -98,13 +72,7 @@ export async function main(argv: string[] = Deno.args): Promise<void> {
     }
   }
   agent.action(async (opts: Record<string, string | string[] | undefined>) => {
-    const flags = Object.fromEntries(
-      AGENT_OPTIONS.map((o) => {
-        const name = o.flag.slice(2);
-        return [name, opts[name.replace(/-(.)/g, (_, c: string) => c.toUpperCase())]];
-      }),
-    );
-    Deno.exit(await agentMain(flags, Deno.env.toObject()));
+    await agentCommand(opts);
   });
   program.command("version")
     .description("print the version")

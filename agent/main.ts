@@ -139,6 +139,10 @@ async function startAgent(
   env: Record<string, string | undefined>,
   stop: AbortSignal,
 ): Promise<number> {
+  // The fd store's size (on systemd < 254, which sets no $FDSTORE, a `systemctl show`
+  // of about 30 ms) is asked for now and awaited only once the output is taken and
+  // READY=1 sent, so that it delays neither the boot nor the first forwarded entry.
+  const storeSize = fdStoreSize(env);
   let config: AgentConfig | null = null;
   let configError: ConfigError | null = null;
   try {
@@ -179,7 +183,7 @@ async function startAgent(
   try {
     // Two staging pipes per output need 4 places in the fd store.
     const store = systemdFdStore(env);
-    const fdStore = await fdStoreSize(env) >= 4 ? store : undefined;
+    const fdStore = await storeSize >= 4 ? store : undefined;
     const stats = await runAgent(config, fds, { stop, fdStore });
     logLine(
       `Stopped after forwarding ${stats.entries} entries, ${stats.bytes} bytes in ` +

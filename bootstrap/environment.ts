@@ -68,12 +68,13 @@ export const EXCLUDED_PREFIXES: readonly string[] = [
 
 /**
  * Variables the `containering-systemd` wrapper script sets for the Deno runtime, with
- * the values it sets; they are removed before systemd starts.
+ * the values it sets (DENO_DIR: the full command's cache, or the fast path's, which the
+ * image ships: scripts/warm_cache.sh); they are removed before systemd starts.
  */
-export const RUNTIME_VARIABLES: Readonly<Record<string, string>> = {
-  DENO_DIR: "/var/cache/containering-systemd/deno",
-  DENO_NO_UPDATE_CHECK: "1",
-  DENO_NO_PROMPT: "1",
+export const RUNTIME_VARIABLES: Readonly<Record<string, readonly string[]>> = {
+  DENO_DIR: ["/var/cache/containering-systemd/deno", "/usr/lib/containering-systemd/cache"],
+  DENO_NO_UPDATE_CHECK: ["1"],
+  DENO_NO_PROMPT: ["1"],
 };
 
 /** systemd's env_name_is_valid(): a C identifier. */
@@ -108,8 +109,8 @@ export function parseEnviron(bytes: Uint8Array): Record<string, string> {
  */
 export function containerEnvironment(environ?: Uint8Array): Record<string, string> {
   const env = parseEnviron(environ ?? Deno.readFileSync("/proc/self/environ"));
-  for (const [name, value] of Object.entries(RUNTIME_VARIABLES)) {
-    if (env[name] === value) delete env[name];
+  for (const [name, values] of Object.entries(RUNTIME_VARIABLES)) {
+    if (env[name] !== undefined && values.includes(env[name])) delete env[name];
   }
   return env;
 }

@@ -126,6 +126,10 @@ export async function runBootstrap(
   checkPid1(Deno.pid);
   checkRoot(Deno.uid() ?? 0);
   const systemd = findSystemd();
+  // `systemd --version` (about 10 ms: systemd's libraries load) runs beside the checks
+  // below; its answer is awaited where it is needed, so failures still come in order.
+  const version = systemdVersion(systemd);
+  version.catch(() => {}); // a check below may fail first; the await reports it then
   const env = containerEnvironment();
   let config;
   try {
@@ -141,7 +145,7 @@ export async function runBootstrap(
   checkSeccomp(host, probeSyscalls());
   // Before prepareCgroups(): on a hybrid host the limit is only in the v1 hierarchies.
   prepareJournalBudget(host);
-  prepareCgroups(await systemdVersion(systemd), host);
+  prepareCgroups(await version, host);
   const uidMap = Deno.readTextFileSync("/proc/self/uid_map");
   if (userNamespaceMap(uidMap)) checkCgroupOwner(uidMap, Deno.statSync("/sys/fs/cgroup").uid ?? 0);
   dropSysBoot();

@@ -106,18 +106,18 @@ const symbols = {
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-let loaded: Deno.DynamicLibrary<typeof symbols> | undefined;
+let loaded: Deno.DynamicLibrary<typeof symbols>["symbols"] | undefined;
 
 /**
- * The loaded libc, opened on first use.
+ * The loaded libc, opened on first use; each symbol is bound when first read
+ * (ffi/_load.ts).
  *
  * @returns The library's symbols.
  * @throws {Deno.errors.PermissionDenied} Without `--allow-ffi`.
  * @throws {Error} If libc cannot be loaded (the cause says why).
  */
 export function libc(): Deno.DynamicLibrary<typeof symbols>["symbols"] {
-  loaded ??= loadLibrary("libc", ["libc.so.6"], symbols);
-  return loaded.symbols;
+  return loaded ??= loadLibrary("libc", ["libc.so.6"], symbols);
 }
 
 /** The calling thread's errno, to be read right after a failed call. */

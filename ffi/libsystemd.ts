@@ -114,11 +114,12 @@ export const LIBSYSTEMD_SYMBOLS = {
 /** The loaded symbols' type. */
 export type LibsystemdSymbols = Deno.DynamicLibrary<typeof LIBSYSTEMD_SYMBOLS>["symbols"];
 
-let loaded: Deno.DynamicLibrary<typeof LIBSYSTEMD_SYMBOLS> | undefined;
+let loaded: LibsystemdSymbols | undefined;
 
 /**
  * The loaded libsystemd, opened on first use from `CSD_LIBSYSTEMD` if set, else
- * `libsystemd.so.0` from the dynamic linker's search path.
+ * `libsystemd.so.0` from the dynamic linker's search path; each symbol is bound when
+ * first read (ffi/_load.ts).
  *
  * @returns The library's symbols; optional ones are `null` when absent.
  * @throws {Deno.errors.PermissionDenied} Without `--allow-ffi` (or `--allow-env`).
@@ -126,8 +127,7 @@ let loaded: Deno.DynamicLibrary<typeof LIBSYSTEMD_SYMBOLS> | undefined;
  */
 export function libsystemd(): LibsystemdSymbols {
   const path = Deno.env.get("CSD_LIBSYSTEMD") || "libsystemd.so.0";
-  loaded ??= loadLibrary("libsystemd.so.0", [path], LIBSYSTEMD_SYMBOLS);
-  return loaded.symbols;
+  return loaded ??= loadLibrary("libsystemd.so.0", [path], LIBSYSTEMD_SYMBOLS);
 }
 
 /**

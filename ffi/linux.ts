@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { constants } from "node:os";
-
 /** open(2) flags. */
 export const O_WRONLY = 0o1;
 /** open(2): read and write. */
@@ -53,11 +51,96 @@ export const SYS_PIDFD_OPEN = 434n;
 /** pidfd_getfd(2) (Linux 5.6). */
 export const SYS_PIDFD_GETFD = 438n;
 
-/** errno values by name (errno(3)), from node:os. */
-export const ERRNO = constants.errno;
+/**
+ * errno values by name (errno(3); Linux's asm-generic/errno-base.h and errno.h, which
+ * x86-64 and aarch64 share): the names and values node:os `constants.errno` has, written
+ * out so that the bundle the image starts with loads no Node.js module (about 20 ms of
+ * CPU at every start; ffi/linux_test.ts checks the table against node:os).
+ */
+export const ERRNO = {
+  E2BIG: 7,
+  EACCES: 13,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+  EAFNOSUPPORT: 97,
+  EAGAIN: 11,
+  EALREADY: 114,
+  EBADF: 9,
+  EBADMSG: 74,
+  EBUSY: 16,
+  ECANCELED: 125,
+  ECHILD: 10,
+  ECONNABORTED: 103,
+  ECONNREFUSED: 111,
+  ECONNRESET: 104,
+  EDEADLK: 35,
+  EDESTADDRREQ: 89,
+  EDOM: 33,
+  EDQUOT: 122,
+  EEXIST: 17,
+  EFAULT: 14,
+  EFBIG: 27,
+  EHOSTUNREACH: 113,
+  EIDRM: 43,
+  EILSEQ: 84,
+  EINPROGRESS: 115,
+  EINTR: 4,
+  EINVAL: 22,
+  EIO: 5,
+  EISCONN: 106,
+  EISDIR: 21,
+  ELOOP: 40,
+  EMFILE: 24,
+  EMLINK: 31,
+  EMSGSIZE: 90,
+  EMULTIHOP: 72,
+  ENAMETOOLONG: 36,
+  ENETDOWN: 100,
+  ENETRESET: 102,
+  ENETUNREACH: 101,
+  ENFILE: 23,
+  ENOBUFS: 105,
+  ENODATA: 61,
+  ENODEV: 19,
+  ENOENT: 2,
+  ENOEXEC: 8,
+  ENOLCK: 37,
+  ENOLINK: 67,
+  ENOMEM: 12,
+  ENOMSG: 42,
+  ENOPROTOOPT: 92,
+  ENOSPC: 28,
+  ENOSR: 63,
+  ENOSTR: 60,
+  ENOSYS: 38,
+  ENOTCONN: 107,
+  ENOTDIR: 20,
+  ENOTEMPTY: 39,
+  ENOTSOCK: 88,
+  ENOTSUP: 95,
+  ENOTTY: 25,
+  ENXIO: 6,
+  EOPNOTSUPP: 95,
+  EOVERFLOW: 75,
+  EPERM: 1,
+  EPIPE: 32,
+  EPROTO: 71,
+  EPROTONOSUPPORT: 93,
+  EPROTOTYPE: 91,
+  ERANGE: 34,
+  EROFS: 30,
+  ESPIPE: 29,
+  ESRCH: 3,
+  ESTALE: 116,
+  ETIME: 62,
+  ETIMEDOUT: 110,
+  ETXTBSY: 26,
+  EWOULDBLOCK: 11,
+  EXDEV: 18,
+} as const;
 
 /**
- * Names node:os lacks (Linux-only ones sd-journal returns) or where two names share a
+ * Names {@link ERRNO} lacks (Linux-only ones sd-journal returns) or where two names share a
  * number (95 is ENOTSUP and EOPNOTSUPP on Linux: glibc's strerror and systemd say the
  * latter).
  */

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { errnoName, PollFd, POLLOUT } from "./linux.ts";
+import { constants } from "node:os";
+import { ERRNO, errnoName, PollFd, POLLOUT } from "./linux.ts";
+
+Deno.test("ERRNO has every name and value of node:os constants.errno", () => {
+  assert.deepEqual({ ...ERRNO }, { ...constants.errno });
+});
 
 Deno.test("errnoName() names errno values as Linux and systemd do", () => {
   assert.equal(errnoName(11), "EAGAIN");

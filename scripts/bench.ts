@@ -13,7 +13,7 @@
  *
  * Usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100]
  *        [--repeat 3] [--follow-entries 1000000] [--memory-entries 1000000]
- *        [--output docs/bench.md]
+ *        [--boot-runs 7] [--restarts 5] [--output docs/bench.md]
  *        deno task bench --render docs/bench/results.json   (re-render, no measuring)
  *
  * With --follow-entries N > 0 it also measures the image's journalagent service itself
@@ -21,7 +21,10 @@
  * at steady state and over a flood of N entries. With --memory-entries N > 0, the
  * container's peak memory during a flood of N lines, without a limit, with 256 MiB and
  * 128 MiB, next to a plain container writing the same lines to stdout
- * (scripts/_bench_memory.ts).
+ * (scripts/_bench_memory.ts). With --boot-runs N > 0 (section "Boot", after all the
+ * images' runs): N boots of each image with its entrypoint and with plain systemd,
+ * alternating, the agent's restart time over --restarts kills, steady memory of
+ * journald and the agent, and the image size the project adds (scripts/_bench_boot.ts).
  * Environment: CSD_IMAGE_REPO (image repository), CSD_BENCH_IMAGES (default images),
  * CSD_CONTAINER_PREFIX (container name prefix, default "csd-bench"), DOCKER.
  *
@@ -31,6 +34,7 @@ import { parseArgs } from "node:util";
 import { docker, FLAG_SETS } from "../tests/harness.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "../tests/images.ts";
 import { measureContainerMemory, type MemoryRow, memoryTable } from "./_bench_memory.ts";
+import { type BootResult, bootSection, measureImage } from "./_bench_boot.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = "/usr/lib/containering-systemd/deno";
@@ -446,6 +450,8 @@ interface BenchReport {
   size: number;
   repeat: number;
   results: ImageResult[];
+  /** Boot, agent restart, steady memory and image size (scripts/_bench_boot.ts). */
+  boot?: BootResult[];
 }
 
 const fmtRate = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -571,6 +577,9 @@ export function render(report: BenchReport): string {
       table(r),
       "",
     ]),
+    ...(report.boot?.length
+      ? ["## Boot", "", bootSection(report.boot, report.date, report.loadBefore), ""]
+      : []),
   ].join("\n");
 }
 
@@ -584,6 +593,8 @@ async function main(): Promise<void> {
       repeat: { type: "string", default: "3" },
       "follow-entries": { type: "string", default: "1000000" },
       "memory-entries": { type: "string", default: "1000000" },
+      "boot-runs": { type: "string", default: "7" },
+      restarts: { type: "string", default: "5" },
       render: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -600,14 +611,17 @@ async function main(): Promise<void> {
   const repeat = Number(values.repeat);
   const followEntries = Number(values["follow-entries"]);
   const memoryEntries = Number(values["memory-entries"]);
+  const bootRuns = Number(values["boot-runs"]);
+  const restarts = Number(values.restarts);
   const bad = tags.find((t) => !(IMAGE_TAGS as readonly string[]).includes(t));
   if (
     values.help || bad || !(entries > 0) || !(size >= 20) || !(repeat >= 1) ||
-    !(followEntries >= 0) || !(memoryEntries >= 0)
+    !(followEntries >= 0) || !(memoryEntries >= 0) || !(bootRuns >= 0) || !(restarts >= 0)
   ) {
     console.error(
       "usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100] " +
         "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--memory-entries 1000000 (0: skip)] " +
+        "[--boot-runs 7 (0: skip)] [--restarts 5] " +
         "[--output docs/bench.md]\n" +
         "       deno task bench --render docs/bench/results.json\n" +
         "environment: CSD_IMAGE_REPO, CSD_BENCH_IMAGES, CSD_CONTAINER_PREFIX, DOCKER",
@@ -640,6 +654,10 @@ async function main(): Promise<void> {
       console.log(`\n### debian-${tag} (systemd ${results.at(-1)!.systemd})\n`);
       console.log(table(results.at(-1)!));
     }
+    const boot: BootResult[] = [];
+    for (const tag of bootRuns > 0 ? tags : []) {
+      boot.push(await measureImage(tag as ImageTag, bootRuns, restarts));
+    }
     const report: BenchReport = {
       date: new Date().toISOString().slice(0, 16).replace("T", " "),
       machine: await hostInfo(),
@@ -649,6 +667,7 @@ async function main(): Promise<void> {
       size,
       repeat,
       results,
+      boot,
     };
     const doc = render(report);
     // The raw figures beside the document: docs/bench/results.json for docs/bench.md.
