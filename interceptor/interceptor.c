@@ -15,6 +15,8 @@
  * - Everywhere else (systemd-executor since systemd 255, `docker exec` processes that
  *   inherit LD_PRELOAD, forked children of PID 1) it does nothing, and the exec hooks
  *   behave exactly like glibc's.
+ * - In systemd-shutdown (PID 1 at the very end of a stop) it shortens the wait for the
+ *   last processes: see the sigtimedwait hook.
  * - In the entrypoint (PID 1 with CSD_INTERCEPTOR_STAGE=bootstrap, set by
  *   systemd-bootstrap) it only blocks the stop signals, before the Deno runtime creates
  *   any thread: the kernel drops a signal sent to a namespace's init that has no handler
@@ -49,6 +51,10 @@ static const char *const variable[STREAMS] = {"SYSTEMD_STDOUT_FILENO", "SYSTEMD_
 static const int source[STREAMS] = {STDOUT_FILENO, STDERR_FILENO};
 /* The copies held by this PID 1, or -1. */
 static int kept[STREAMS] = {-1, -1};
+/* Whether this is systemd-shutdown running as PID 1 (set by the constructor). */
+static int final_stage = 0;
+/* The longest the sigtimedwait hook lets systemd-shutdown sleep at once, in ns. */
+#define FINAL_STAGE_SLICE_NS 20000000L
 
 /* Parses a non-negative decimal fd number; returns -1 if `s` is not one. */
 static int parse_fd(const char *s) {
@@ -151,6 +157,13 @@ static void __attribute__((constructor)) interceptor_init(void) {
     if (getpid() != 1)
         goto out;
 
+    /* 1a. systemd-shutdown, exec'd by PID 1 at the end of a stop (LD_PRELOAD is kept in
+     *     its environment): only the sigtimedwait hook has work to do. */
+    if (strcmp(program_invocation_short_name, "systemd-shutdown") == 0) {
+        final_stage = 1;
+        goto out;
+    }
+
     /* 2. In the entrypoint, only hold back the stop signals; the systemd it execs
      *    (without the variable) copies the fds. A failure is ignored: a stop during
      *    the entrypoint is then lost, as it would be without the library. */
@@ -240,4 +253,36 @@ EXPORT int execle(const char *path, const char *arg, ...) {
         va_end(ap);
         return exec_keeping(path, (char *const *)argv, envp);
     }
+}
+
+/*
+ * sigtimedwait(2), as glibc's, except in systemd-shutdown as PID 1 (final_stage): there a
+ * wait for SIGCHLD of more than FINAL_STAGE_SLICE_NS ends after that slice as if a
+ * SIGCHLD had come (returns SIGCHLD), so the caller looks again at once.
+ *
+ * Why: systemd-shutdown sends SIGTERM (then SIGKILL) to every process left and waits for
+ * them (src/shared/killall.c, wait_for_children()): it reaps its own children and, on each
+ * SIGCHLD, checks the others with kill(pid, 0); with no SIGCHLD it sleeps until half its
+ * --timeout (DefaultTimeoutStopSec=8s here, so 4 s) before it looks again. A process of
+ * `docker exec` (a health check, a shell) is a child of the runtime's shim, outside the
+ * container's PID namespace: its end sends PID 1 no SIGCHLD, and if it was not yet reaped
+ * at the first look, a `docker stop` took 4 s longer (strace: rt_sigtimedwait({3.99 s})
+ * = EAGAIN, then kill(pid, 0) = ESRCH). Every caller in systemd treats a SIGCHLD as "look
+ * again" (killall.c; wait_for_terminate_with_timeout() loops until its own deadline), so
+ * an early one changes only when they look, never what they decide. With `info` asked for,
+ * or without SIGCHLD in the set, the call is glibc's.
+ */
+EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout) {
+    struct timespec slice = {0, FINAL_STAGE_SLICE_NS};
+    long r;
+    int shorten = final_stage && info == NULL && timeout != NULL &&
+                  sigismember(set, SIGCHLD) == 1 &&
+                  (timeout->tv_sec > 0 || timeout->tv_nsec > FINAL_STAGE_SLICE_NS);
+    r = syscall(SYS_rt_sigtimedwait, set, info, shorten ? &slice : timeout, (size_t)(_NSIG / 8));
+    if (shorten && r < 0 && errno == EAGAIN)
+        return SIGCHLD;
+    /* As glibc's: a signal from tkill(2) (raise(3)) reads as one from kill(2). */
+    if (r >= 0 && info != NULL && info->si_code == SI_TKILL)
+        info->si_code = SI_USER;
+    return (int)r;
 }

@@ -56,19 +56,59 @@ testEachImage(
   },
 );
 
+/** One entry of `docker inspect`'s `.State.Health.Log`. */
+interface Probe {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+/** The realtime (ms since the epoch) at which systemd in container `name` was "running". */
+async function runningAt(name: string): Promise<number> {
+  const r = await docker([
+    "exec",
+    name,
+    "sh",
+    "-c",
+    "systemctl show -p FinishTimestampMonotonic --value; cut -d' ' -f1 /proc/uptime; date +%s%N",
+  ]);
+  const [finishUs, uptimeS, nowNs] = r.stdout.trim().split("\n").map(Number);
+  assert.ok(finishUs && uptimeS && nowNs, `no boot times: ${r.stdout}${r.stderr}`);
+  // /proc/uptime is CLOCK_BOOTTIME, equal to CLOCK_MONOTONIC on a host that never slept.
+  return nowNs / 1e6 - (uptimeS * 1000 - finishUs / 1000);
+}
+
 testEachImage(
-  "the image's HEALTHCHECK reports healthy",
-  { flags: ["minimal"], dockerArgs: ["--health-interval=1s", "--health-start-period=1s"] },
+  "the image's own HEALTHCHECK, no health flags: healthy within 3 s of running, the next " +
+    "check held (no second one within 4 s), and a docker stop during the hold under 2 s",
+  { flags: ["minimal"] },
   async (c) => {
-    const deadline = Date.now() + 20_000;
-    let status = "";
-    while (Date.now() < deadline) {
-      const r = await docker(["inspect", "-f", "{{.State.Health.Status}}", c.name]);
-      status = r.stdout.trim();
-      if (status === "healthy") break;
-      await delay(200);
+    const probes = async (): Promise<Probe[]> =>
+      JSON.parse(
+        (await docker(["inspect", "-f", "{{json .State.Health.Log}}", c.name])).stdout,
+      ) ?? [];
+    let log: Probe[] = [];
+    for (const end = Date.now() + 20_000; Date.now() < end; await delay(200)) {
+      log = await probes();
+      if (log.some((p) => p.ExitCode === 0)) break;
     }
-    assert.equal(status, "healthy");
+    const first = log.find((p) => p.ExitCode === 0);
+    assert.ok(first, `never healthy: ${JSON.stringify(log)}`);
+    assert.equal(first.Output, "running\n");
+    const late = Date.parse(first.End) - await runningAt(c.name);
+    assert.ok(late <= 3000, `healthy ${late} ms after systemd was running`);
+    // Docker starts the next check 1 s after this one ended; it sleeps CSD_HEALTH_HOLD
+    // (59 s) before it asks, so no check ends in the next 4 s (without the hold: 3 or 4).
+    const count = log.length;
+    for (const end = Date.parse(first.End) + 4000; Date.now() < end; await delay(500)) {
+      log = await probes();
+      assert.equal(log.length, count, `a check ended during the hold: ${JSON.stringify(log)}`);
+    }
+    // The held check is still in the container: the stop must not wait for it.
+    const stop = await c.stop();
+    assert.equal(stop.exitCode, 0);
+    assert.ok(stop.ms < 2000, `docker stop took ${Math.round(stop.ms)} ms`);
   },
 );
 
