@@ -460,6 +460,23 @@ export function testEachImage(
   options: EachImageOptions,
   fn: (c: Container) => Promise<void>,
 ): void {
+  forEachImage(name, options, (tag, flags) => async () => {
+    await using c = await Container.start(tag, { ...options, flags });
+    try {
+      await fn(c);
+    } catch (e) {
+      await c.printLogs();
+      throw e;
+    }
+  });
+}
+
+/** Registers `test(tag, flags)`'s body as one Deno test per selected image and flag set. */
+function forEachImage(
+  name: string,
+  options: EachImageOptions,
+  test: (tag: ImageTag, flags: FlagSet) => (t: Deno.TestContext) => Promise<void>,
+): void {
   const images = selected("CSD_TEST_IMAGES", options.images ?? IMAGE_TAGS);
   const flagSets = selected(
     "CSD_TEST_FLAGS",
@@ -472,15 +489,7 @@ export function testEachImage(
         ignore: options.ignore,
         sanitizeResources: false,
         sanitizeOps: false,
-        fn: async () => {
-          await using c = await Container.start(tag, { ...options, flags });
-          try {
-            await fn(c);
-          } catch (e) {
-            await c.printLogs();
-            throw e;
-          }
-        },
+        fn: test(tag, flags),
       });
     }
   }
@@ -506,32 +515,17 @@ export function testEachImageShared(
   options: EachImageOptions,
   checks: readonly SharedCheck[],
 ): void {
-  const images = selected("CSD_TEST_IMAGES", options.images ?? IMAGE_TAGS);
-  const flagSets = selected(
-    "CSD_TEST_FLAGS",
-    options.flags ?? (Object.keys(FLAG_SETS) as FlagSet[]),
-  );
-  for (const tag of images) {
-    for (const flags of flagSets) {
-      Deno.test({
-        name: `${name} [debian-${tag}, ${flags}]`,
-        ignore: options.ignore,
+  forEachImage(name, options, (tag, flags) => async (t) => {
+    await using c = await Container.start(tag, { ...options, flags });
+    let ok = true;
+    for (const [check, fn] of checks) {
+      ok = await t.step({
+        name: check,
         sanitizeResources: false,
         sanitizeOps: false,
-        fn: async (t) => {
-          await using c = await Container.start(tag, { ...options, flags });
-          let ok = true;
-          for (const [check, fn] of checks) {
-            ok = await t.step({
-              name: check,
-              sanitizeResources: false,
-              sanitizeOps: false,
-              fn: () => fn(c),
-            }) && ok;
-          }
-          if (!ok) await c.printLogs();
-        },
-      });
+        fn: () => fn(c),
+      }) && ok;
     }
-  }
+    if (!ok) await c.printLogs();
+  });
 }

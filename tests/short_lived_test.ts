@@ -134,6 +134,21 @@ async function repeat(
 async function stopAfter(tag: ImageTag, afterMs: number, n: number, shown: number[]) {
   await using c = await Container.start(tag, { waitRunning: false, deadlineMs: 60_000 });
   await delay(afterMs); // the moment of the stop is what is tested, not a synchronisation
+  // The logs of up to two runs whose log was wrong (a slow stop says enough by itself).
+  return await stopAndJudge(c, n, shown, (r) => r.log !== null);
+}
+
+/**
+ * Stops `c` and judges the stop: exit 0, under {@link STOP_LIMIT_MS}, a complete log.
+ * Prints the container's logs for up to two runs (numbers kept in `shown`) that `show`
+ * picks.
+ */
+async function stopAndJudge(
+  c: Container,
+  n: number,
+  shown: number[],
+  show: (r: { log: string | null; problems: string[] }) => boolean,
+) {
   const stop = await c.stop();
   const logs = await c.logs();
   const problems = [];
@@ -141,8 +156,7 @@ async function stopAfter(tag: ImageTag, afterMs: number, n: number, shown: numbe
   if (stop.ms >= STOP_LIMIT_MS) problems.push(`docker stop took ${Math.round(stop.ms)} ms`);
   const log = incomplete(logs.stdout);
   if (log !== null) problems.push(log);
-  // The logs of up to two runs whose log was wrong (a slow stop says enough by itself).
-  if (log !== null && shown.push(n) <= 2) await c.printLogs();
+  if (show({ log, problems }) && shown.push(n) <= 2) await c.printLogs();
   return {
     n,
     problem: problems.join("; "),
@@ -206,21 +220,7 @@ for (const tag of selectedImages()) {
         for (const end = Date.now() + 10_000; Date.now() < end; await delay(100)) {
           if ((await c.sh("cat /run/exec-up 2>/dev/null || :")).stdout === "up\n") break;
         }
-        const stop = await c.stop();
-        const logs = await c.logs();
-        const problems = [];
-        if (stop.exitCode !== 0) problems.push(`exit code ${stop.exitCode}`);
-        if (stop.ms >= STOP_LIMIT_MS) problems.push(`docker stop took ${Math.round(stop.ms)} ms`);
-        const log = incomplete(logs.stdout);
-        if (log !== null) problems.push(log);
-        if (problems.length > 0 && shown.push(n) <= 2) await c.printLogs();
-        return {
-          n,
-          problem: problems.join("; "),
-          exitCode: stop.exitCode,
-          stopMs: stop.ms,
-          lines: logs.stdout.split("\n").length - 1,
-        };
+        return await stopAndJudge(c, n, shown, (r) => r.problems.length > 0);
       });
     },
   });
