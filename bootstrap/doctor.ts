@@ -17,7 +17,7 @@ import { containerEnvironment, parseEnviron } from "./environment.ts";
 import { failedUnits } from "./failed_units.ts";
 import { checkHealth } from "./health.ts";
 import { describeJournalBudget } from "./journal_budget.ts";
-import { readMemoryLimit } from "./memory_limit.ts";
+import { memoryLimitAdvice, readMemoryLimit } from "./memory_limit.ts";
 import { INTERCEPTOR_PATH, PID1_VARIABLES } from "./main.ts";
 import { mountOf, MUST_BE_WRITABLE, readOnlyPaths } from "./read_only.ts";
 import { checkSeccomp, probeSyscalls } from "./seccomp.ts";
@@ -137,13 +137,12 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRow[
     rows.push(fromError("/run", e));
   }
 
+  const limit = readMemoryLimit({ procCgroup: host.procCgroup });
+  const advice = memoryLimitAdvice(limit?.bytes);
   rows.push({
     check: "memory",
-    status: "info",
-    detail: describeJournalBudget(
-      undefined,
-      () => readMemoryLimit({ procCgroup: host.procCgroup }),
-    ),
+    status: advice === undefined ? "info" : "warn",
+    detail: describeJournalBudget(undefined, () => limit) + (advice ? `; ${advice}` : ""),
   });
 
   const layout = cgroupLayout(host.mountinfo);

@@ -8,19 +8,22 @@
 import { OsError } from "../ffi/libc.ts";
 import { writeAgentMemory } from "./agent_memory.ts";
 import { type JournalBudgetResult, writeJournalBudget } from "./journal_budget.ts";
-import { readMemoryLimit } from "./memory_limit.ts";
+import { memoryLimitAdvice, readMemoryLimit } from "./memory_limit.ts";
 import type { Host } from "./preflight.ts";
 import { mountRunLikeSystemd } from "./run_mount.ts";
 
 /**
  * Caps the runtime journal and the agent's memory for the container's memory limit. Never stops the container:
- * a failure is reported as one warning line on stderr (journald then uses its own cap).
+ * a failure is reported as one warning line on stderr (journald then uses its own cap),
+ * and so is a limit below 128 MiB ({@link memoryLimitAdvice}).
  *
  * @param host What the process may do (the mounts and /proc/self/cgroup are used).
  * @returns What was done, or undefined after a failure.
  */
 export function prepareJournalBudget(host: Host): JournalBudgetResult | undefined {
   const limit = readMemoryLimit({ procCgroup: host.procCgroup });
+  const advice = memoryLimitAdvice(limit?.bytes);
+  if (advice !== undefined) warn(advice);
   try {
     // Without a tmpfs at /run, systemd mounts one over whatever is written there now.
     mountRunLikeSystemd(host.mountinfo);

@@ -109,3 +109,30 @@ export function readMemoryLimit(options: ReadMemoryLimitOptions = {}): MemoryLim
   }
   return undefined;
 }
+
+/** The least memory limit the images are tested with, in bytes (docs/agent.md, "Memory"). */
+export const MEMORY_LIMIT_MINIMUM = 128 * 1024 * 1024;
+
+/**
+ * The advice for a memory limit below {@link MEMORY_LIMIT_MINIMUM}: systemd, journald, the
+ * journal and the agent together take about 60 MiB during a log flood, so a 64 MiB
+ * container was OOM-killed as a whole in 1 of 3 floods (a 128 MiB one peaked at 93 MiB).
+ *
+ * @param limitBytes The container's memory limit in bytes, or undefined if none.
+ * @returns One sentence saying what is wrong and how to fix it, or undefined if the limit
+ *   is enough.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(memoryLimitAdvice(256 * 2 ** 20), undefined);
+ * assert.match(memoryLimitAdvice(64 * 2 ** 20)!, /64 MiB is below 128 MiB/);
+ * ```
+ */
+export function memoryLimitAdvice(limitBytes: number | undefined): string | undefined {
+  if (limitBytes === undefined || limitBytes >= MEMORY_LIMIT_MINIMUM) return undefined;
+  const mib = Math.floor(limitBytes / 2 ** 20);
+  return `the container's memory limit of ${mib} MiB is below 128 MiB, the least this image ` +
+    "is tested with: systemd, journald and the agent take about 60 MiB during a log flood, " +
+    "so the whole container can be OOM-killed; give it at least 128 MiB (--memory 128m)";
+}

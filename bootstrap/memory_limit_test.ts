@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readMemoryLimit } from "./memory_limit.ts";
+import { memoryLimitAdvice, readMemoryLimit } from "./memory_limit.ts";
 
 function files(map: Record<string, string>): (path: string) => string | undefined {
   return (path) => map[path];
@@ -77,4 +77,16 @@ Deno.test("readMemoryLimit() returns undefined without a limit or a memory contr
     undefined,
   );
   assert.equal(readMemoryLimit({ procCgroup: "0::/\n", readFile: files({}) }), undefined);
+});
+
+Deno.test("memoryLimitAdvice() speaks up below 128 MiB only", () => {
+  assert.equal(memoryLimitAdvice(undefined), undefined);
+  assert.equal(memoryLimitAdvice(128 * 2 ** 20), undefined);
+  assert.equal(
+    memoryLimitAdvice(64 * 2 ** 20),
+    "the container's memory limit of 64 MiB is below 128 MiB, the least this image is " +
+      "tested with: systemd, journald and the agent take about 60 MiB during a log flood, " +
+      "so the whole container can be OOM-killed; give it at least 128 MiB (--memory 128m)",
+  );
+  assert.match(memoryLimitAdvice(127 * 2 ** 20)!, /limit of 127 MiB/);
 });

@@ -33,8 +33,10 @@ testEachImage(
   "a RuntimeMaxUse= of the user's wins over the bootstrap's cap; doctor shows limit and cap",
   { flags: ["minimal"], dockerArgs: limitFlags(128) },
   async (c) => {
-    // This container: the bootstrap's cap, seen by journald and by doctor.
+    // This container: the bootstrap's cap, seen by journald and by doctor; 128 MiB is
+    // enough, so no warning.
     assert.equal(await journaldMax(c), "32M");
+    assert.doesNotMatch((await c.logs()).stderr, /below 128 MiB/);
     const doctor = await c.exec(["containering-systemd", "doctor"]);
     assert.match(
       doctor.stdout,
@@ -75,5 +77,23 @@ testEachImage(
     assert.equal(await journaldMax(c), "32M");
     const mounts = await c.exec(["findmnt", "-n", "-o", "FSTYPE", "/run"]);
     assert.equal(mounts.stdout.trim().split("\n")[0], "tmpfs");
+  },
+);
+
+testEachImage(
+  "a memory limit below 128 MiB: one warning line at start, and doctor warns",
+  { flags: ["minimal"], images: ["12"], dockerArgs: limitFlags(64) },
+  async (c) => {
+    const warning = "systemd-bootstrap: warning: the container's memory limit of 64 MiB is " +
+      "below 128 MiB, the least this image is tested with: systemd, journald and the agent " +
+      "take about 60 MiB during a log flood, so the whole container can be OOM-killed; give " +
+      "it at least 128 MiB (--memory 128m)";
+    const lines = (await c.logs()).stderr.split("\n").filter((l) => l.includes("128 MiB"));
+    assert.deepEqual(lines, [warning]);
+    const doctor = await c.exec(["containering-systemd", "doctor"]);
+    assert.match(
+      doctor.stdout,
+      /^memory +warn +limit 67108864 bytes .*; the container's memory limit of 64 MiB is below 128 MiB/m,
+    );
   },
 );
