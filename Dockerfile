@@ -31,19 +31,15 @@ RUN apt-get update \
 # Everything the project adds lives under /usr/lib/containering-systemd/: the Deno runtime
 # (large, changes only with package.json) first; then the tree of small files that
 # scripts/setup.sh installs into place (rootfs/, units/, the interceptor) and the setup
-# itself; last the bundled TypeScript, which changes most often, and Deno's caches for
-# it. docs/recipe.md copies that directory and runs the same setup.
+# itself; last the bundled TypeScript, which changes most often. docs/recipe.md copies that directory and runs the same setup.
 COPY node_modules/@deno/linux-x64-glibc/deno /usr/lib/containering-systemd/deno
 COPY --from=interceptor /src/interceptor/libjournalagent_interceptor.so /usr/lib/containering-systemd/rootfs/usr/lib/
 COPY rootfs/ /usr/lib/containering-systemd/rootfs/
 COPY units/ /usr/lib/containering-systemd/rootfs/etc/systemd/system/
-COPY scripts/setup.sh scripts/mask_units.sh scripts/warm_cache.sh /usr/lib/containering-systemd/
+COPY scripts/setup.sh scripts/mask_units.sh /usr/lib/containering-systemd/
 RUN sh /usr/lib/containering-systemd/setup.sh
 
 COPY dist/containering-systemd.js dist/containering-systemd-fast.js /usr/lib/containering-systemd/
-# Deno's caches for the fast bundle (V8 code cache, module analysis), so that no
-# container compiles it anew at start (scripts/warm_cache.sh).
-RUN sh /usr/lib/containering-systemd/warm_cache.sh
 
 # SIGRTMIN+3 is systemd's "halt" request; SIGTERM would make it re-execute itself.
 STOPSIGNAL SIGRTMIN+3

@@ -16,7 +16,7 @@ import { parseBootstrapConfig } from "./config.ts";
 import { containerEnvironment, parseEnviron } from "./environment.ts";
 import { failedUnits } from "./failed_units.ts";
 import { checkHealth } from "./health.ts";
-import { describeJournalBudget } from "./journal_budget.ts";
+import { describeJournalBudget, recordedMemoryLimit } from "./journal_budget.ts";
 import { memoryLimitAdvice, readMemoryLimit } from "./memory_limit.ts";
 import { INTERCEPTOR_PATH, PID1_VARIABLES } from "./main.ts";
 import { mountOf, MUST_BE_WRITABLE, readOnlyPaths } from "./read_only.ts";
@@ -138,7 +138,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRow[
   }
 
   const limit = readMemoryLimit({ procCgroup: host.procCgroup });
-  const advice = memoryLimitAdvice(limit?.bytes);
+  const advice = memoryLimitAdvice(recordedMemoryLimit() ?? limit?.bytes);
   rows.push({
     check: "memory",
     status: advice === undefined ? "info" : "warn",

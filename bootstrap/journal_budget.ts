@@ -202,6 +202,22 @@ export function writeJournalBudget(
 }
 
 /**
+ * The memory limit the bootstrap recorded in its journald drop-in at the container's
+ * start (inside a running container, /sys/fs/cgroup may be systemd's own cgroup2, which
+ * no longer shows the limit).
+ *
+ * @param read Reads a file, undefined if it does not exist.
+ * @returns The limit in bytes, or undefined if there is no drop-in or it names none.
+ */
+export function recordedMemoryLimit(read = readIfExists): number | undefined {
+  const dropIn = read(`${JOURNAL_DROPIN_DIR}/${JOURNAL_DROPIN_NAME}`);
+  const bytes = dropIn === undefined
+    ? undefined
+    : /^# memory limit: (\d+) bytes/m.exec(dropIn)?.[1];
+  return bytes === undefined ? undefined : Number(bytes);
+}
+
+/**
  * One line for `containering-systemd doctor`: the memory limit and the journal's cap,
  * from the drop-in the bootstrap wrote, else from a user's settings, else as the
  * bootstrap would choose them now.

@@ -5,6 +5,7 @@ import {
   JOURNAL_DROPIN_NAME,
   journalBudget,
   journalDropIn,
+  recordedMemoryLimit,
   runtimeSettings,
   userJournalSettings,
   writeJournalBudget,
@@ -81,4 +82,16 @@ Deno.test("describeJournalBudget() reports the drop-in's limit and cap", () => {
     describeJournalBudget(() => undefined, () => undefined),
     "limit none; the bootstrap would cap the runtime journal at 64M",
   );
+});
+
+Deno.test("recordedMemoryLimit() reads the limit back from the drop-in", () => {
+  const at = (text: string) => (p: string) =>
+    p === `/run/systemd/journald.conf.d/${JOURNAL_DROPIN_NAME}` ? text : undefined;
+  const limited = journalDropIn(journalBudget(64 * MIB), { bytes: 64 * MIB, source: "/m" });
+  assert.equal(recordedMemoryLimit(at(limited)), 64 * MIB);
+  assert.equal(
+    recordedMemoryLimit(at(journalDropIn(journalBudget(undefined), undefined))),
+    undefined,
+  );
+  assert.equal(recordedMemoryLimit(() => undefined), undefined);
 });
