@@ -114,8 +114,8 @@ testEachImage(
 /** Installs the image's own units `csd-env-root` and `csd-env-nobody` and starts them. */
 async function startEnvUnits(c: Container): Promise<{ root: string; nobody: string }> {
   const units = await c.sh(`
-    printf '[Service]\\nExecStart=/bin/sleep 600\\n' >/etc/systemd/system/csd-env-root.service
-    printf '[Service]\\nExecStart=/bin/sleep 600\\nUser=nobody\\n' \\
+    printf '[Service]\\nType=exec\\nExecStart=/bin/sleep 600\\n' >/etc/systemd/system/csd-env-root.service
+    printf '[Service]\\nType=exec\\nExecStart=/bin/sleep 600\\nUser=nobody\\n' \\
       >/etc/systemd/system/csd-env-nobody.service
     systemctl daemon-reload && systemctl start csd-env-root csd-env-nobody
     systemctl show -p MainPID --value csd-env-root csd-env-nobody`);

@@ -75,7 +75,7 @@ for (const tag of selected()) {
           "sh",
           "-c",
           `
-          printf '[Service]\\nExecStart=/bin/sleep 600\\n' >/etc/systemd/system/csd-env.service
+          printf '[Service]\\nType=exec\\nExecStart=/bin/sleep 600\\n' >/etc/systemd/system/csd-env.service
           systemctl daemon-reload && systemctl start csd-env
           tr '\\0' '\\n' </proc/$(systemctl show -p MainPID --value csd-env)/environ`,
         ]);
