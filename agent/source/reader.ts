@@ -118,7 +118,8 @@ export class EntryReader<B extends { length: number }> {
   #entry = new EntryFields();
   #format: (entry: EntryFields, out: B) => unknown;
   #full: boolean;
-  #filter: UnitFilter;
+  /** The unit filter, or null when it lets every entry through. */
+  #filter: UnitFilter | null;
   #maxPriority: number;
   #stderrPriority: number;
   #usePriority: boolean;
@@ -139,7 +140,8 @@ export class EntryReader<B extends { length: number }> {
     this.#journal = journal;
     this.#format = options.format.write;
     this.#full = options.format.allFields;
-    this.#filter = new UnitFilter(options);
+    const filter = new UnitFilter(options);
+    this.#filter = filter.empty ? null : filter;
     this.#maxPriority = options.maxPriority ?? 7;
     this.#stderrPriority = options.stderrPriority ?? -1;
     if (!Number.isInteger(this.#maxPriority) || this.#maxPriority < 0 || this.#maxPriority > 7) {
@@ -196,15 +198,12 @@ export class EntryReader<B extends { length: number }> {
           complete = Math.max(0, newest.seqnum - first.seqnum);
         }
       }
-      if (
-        entries > complete && !writer!.idle() && !this.#heldTooLong(j.cursor())
-      ) {
-        return this.#leave(
-          entries - 1,
-          firstCursor,
-          unreadable,
-          entries - 1 === complete ? lastComplete : null,
-        );
+      if (entries > complete && !writer!.idle()) {
+        const cursor = j.cursor();
+        if (!this.#heldTooLong(cursor)) {
+          const before = entries - 1 === complete ? lastComplete : null;
+          return this.#leave(cursor, entries - 1, firstCursor, unreadable, before);
+        }
       }
       if (!this.#take(out)) unreadable++;
       if (entries === complete) lastComplete = j.cursor();
@@ -220,18 +219,18 @@ export class EntryReader<B extends { length: number }> {
   }
 
   /**
-   * Ends a fill before the current entry, which the next fill reads first. `before` is
+   * Ends a fill before the current entry (of `cursor`), which the next fill reads first. `before` is
    * the cursor of the entry before it if known (else found with a step back, which
    * costs sd-journal a change of direction).
    */
   #leave(
+    cursor: string,
     entries: number,
     firstCursor: string | null,
     unreadable: number,
     before: string | null,
   ): FillResult {
     const j = this.#journal;
-    const cursor = j.cursor();
     let last: string | null = entries > 0 ? before : null;
     if (entries > 0 && last === null) {
       j.previous();
@@ -260,7 +259,7 @@ export class EntryReader<B extends { length: number }> {
   #take(out: { stdout: B; stderr: B }): boolean {
     const entry = this.#entry;
     if (!this.#journal.readEntry(entry, this.#full)) return false;
-    if (!this.#filter.empty && !this.#filter.accepts(entry)) return true;
+    if (this.#filter !== null && !this.#filter.accepts(entry)) return true;
     if (this.#usePriority) {
       const prio = entry.priority();
       if (prio <= this.#maxPriority) {
