@@ -13,7 +13,7 @@
  *
  * Usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100]
  *        [--repeat 3] [--follow-entries 1000000] [--memory-entries 1000000]
- *        [--boot-runs 7] [--restarts 5] [--output docs/bench.md]
+ *        [--boot-runs 7] [--restarts 5] [--health-seconds 180] [--output docs/bench.md]
  *        deno task bench --render docs/bench/results.json   (re-render, no measuring)
  *
  * With --follow-entries N > 0 it also measures the image's journalagent service itself
@@ -25,6 +25,9 @@
  * images' runs): N boots of each image with its entrypoint and with plain systemd,
  * alternating, the agent's restart time over --restarts kills, steady memory of
  * journald and the agent, and the image size the project adds (scripts/_bench_boot.ts).
+ * With --health-seconds S > 0 (section "Health check", on the first image): the idle CPU
+ * of the image's HEALTHCHECK, 4 containers with it against 4 with --no-healthcheck over
+ * S seconds each, engine and containers (scripts/_bench_health.ts).
  * Environment: CSD_IMAGE_REPO (image repository), CSD_BENCH_IMAGES (default images),
  * CSD_CONTAINER_PREFIX (container name prefix, default "csd-bench"), DOCKER.
  *
@@ -35,6 +38,7 @@ import { docker, FLAG_SETS } from "../tests/harness.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "../tests/images.ts";
 import { measureContainerMemory, type MemoryRow, memoryTable } from "./_bench_memory.ts";
 import { type BootResult, bootSection, measureImage } from "./_bench_boot.ts";
+import { type HealthResult, healthTable, measureHealth } from "./_bench_health.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = "/usr/lib/containering-systemd/deno";
@@ -452,6 +456,8 @@ interface BenchReport {
   results: ImageResult[];
   /** Boot, agent restart, steady memory and image size (scripts/_bench_boot.ts). */
   boot?: BootResult[];
+  /** The idle cost of the image's health check (scripts/_bench_health.ts). */
+  health?: HealthResult;
 }
 
 const fmtRate = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -580,6 +586,18 @@ export function render(report: BenchReport): string {
     ...(report.boot?.length
       ? ["## Boot", "", bootSection(report.boot, report.date, report.loadBefore), ""]
       : []),
+    ...(report.health
+      ? [
+        "## Health check",
+        "",
+        'The image\'s `HEALTHCHECK` in idle containers (docs/bootstrap.md, "Health"); ' +
+        "engine: dockerd, containerd, the shims and the runc processes they reaped; " +
+        "containers: their cgroups (scripts/_bench_health.ts).",
+        "",
+        healthTable(report.health),
+        "",
+      ]
+      : []),
   ].join("\n");
 }
 
@@ -595,6 +613,7 @@ async function main(): Promise<void> {
       "memory-entries": { type: "string", default: "1000000" },
       "boot-runs": { type: "string", default: "7" },
       restarts: { type: "string", default: "5" },
+      "health-seconds": { type: "string", default: "180" },
       render: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -613,15 +632,17 @@ async function main(): Promise<void> {
   const memoryEntries = Number(values["memory-entries"]);
   const bootRuns = Number(values["boot-runs"]);
   const restarts = Number(values.restarts);
+  const healthSeconds = Number(values["health-seconds"]);
   const bad = tags.find((t) => !(IMAGE_TAGS as readonly string[]).includes(t));
   if (
     values.help || bad || !(entries > 0) || !(size >= 20) || !(repeat >= 1) ||
-    !(followEntries >= 0) || !(memoryEntries >= 0) || !(bootRuns >= 0) || !(restarts >= 0)
+    !(followEntries >= 0) || !(memoryEntries >= 0) || !(bootRuns >= 0) || !(restarts >= 0) ||
+    !(healthSeconds === 0 || (healthSeconds >= 30 && healthSeconds <= 240))
   ) {
     console.error(
       "usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100] " +
         "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--memory-entries 1000000 (0: skip)] " +
-        "[--boot-runs 7 (0: skip)] [--restarts 5] " +
+        "[--boot-runs 7 (0: skip)] [--restarts 5] [--health-seconds 180 (30 to 240; 0: skip)] " +
         "[--output docs/bench.md]\n" +
         "       deno task bench --render docs/bench/results.json\n" +
         "environment: CSD_IMAGE_REPO, CSD_BENCH_IMAGES, CSD_CONTAINER_PREFIX, DOCKER",
@@ -658,6 +679,10 @@ async function main(): Promise<void> {
     for (const tag of bootRuns > 0 ? tags : []) {
       boot.push(await measureImage(tag as ImageTag, bootRuns, restarts));
     }
+    const health = healthSeconds > 0 && tags[0]
+      ? await measureHealth(tags[0] as ImageTag, 4, healthSeconds)
+      : undefined;
+    if (health) console.log(`\n### Health check\n\n${healthTable(health)}`);
     const report: BenchReport = {
       date: new Date().toISOString().slice(0, 16).replace("T", " "),
       machine: await hostInfo(),
@@ -668,6 +693,7 @@ async function main(): Promise<void> {
       repeat,
       results,
       boot,
+      health,
     };
     const doc = render(report);
     // The raw figures beside the document: docs/bench/results.json for docs/bench.md.
