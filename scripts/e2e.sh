@@ -43,18 +43,18 @@ for f in tests/*_test.ts; do
 done
 
 prep_log=$(mktemp)
-trap 'rm -f "$prep_log"' EXIT
+soak_log=$(mktemp)
+trap 'rm -f "$prep_log" "$soak_log"' EXIT
 "$deno" run -A tests/_prepare_runtimes.ts >"$prep_log" 2>&1 &
 prep=$!
 
 rc=0
-soak_log=$(mktemp)
-trap 'rm -f "$prep_log" "$soak_log"' EXIT
 soak=""
 if [ -n "$background" ]; then
   "$deno" test -A "$background" >"$soak_log" 2>&1 &
   soak=$!
 fi
+started=$(date +%s)
 # shellcheck disable=SC2086 # one path per word
 DENO_JOBS=${DENO_JOBS:-3} "$deno" test -A --parallel $parallel || rc=$?
 if ! wait "$prep"; then
@@ -66,6 +66,9 @@ if [ -n "$soak" ]; then
   wait "$soak" || rc=$?
   cat "$soak_log"
 fi
+timed_started=$(date +%s)
 # shellcheck disable=SC2086 # one path per word
 "$deno" test -A $timed || rc=$?
+ended=$(date +%s)
+echo "e2e: parallel phase $((timed_started - started)) s, timed phase $((ended - timed_started)) s"
 exit "$rc"
