@@ -159,10 +159,18 @@ function startMessage(
     : `Resuming ${
       from === "after-cursor" ? "after" : "at the successor of"
     } cursor ${delivery.resumeCursor}`;
-  const how = !delivery.staged ? "written directly" : "staged in the fd store" +
-    (delivery.recovered > 0 ? `, ${delivery.recovered} staged bytes moved on` : "") +
-    (delivery.dropped > 0 ? `, ${delivery.dropped} staged bytes of an unsaved batch dropped` : "") +
-    (delivery.pipesLost ? ", staging pipes lost: repeating the last batch" : "");
+  const how = !delivery.staged
+    ? "written directly" +
+      (delivery.stagingRefused === null
+        ? ""
+        : ` (the fd store refused the staging pipes: ${delivery.stagingRefused}` +
+          (delivery.pipesLost ? "; repeating the last batch" : "") + ")")
+    : "staged in the fd store" +
+      (delivery.recovered > 0 ? `, ${delivery.recovered} staged bytes moved on` : "") +
+      (delivery.dropped > 0
+        ? `, ${delivery.dropped} staged bytes of an unsaved batch dropped`
+        : "") +
+      (delivery.pipesLost ? ", staging pipes lost: repeating the last batch" : "");
   return `${where} (output ${config.output}; stdout ${delivery.stdout.describe()}` +
     (delivery.shared ? "" : `, stderr ${delivery.stderr.describe()}`) +
     `, taken with ${fds.method}; ${how})`;

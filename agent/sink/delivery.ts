@@ -69,6 +69,12 @@ export class Delivery implements Disposable {
   readonly dropped: number;
   /** Whether the staging pipes did not come back although a batch was saved in one. */
   readonly pipesLost: boolean;
+  /**
+   * Why batches are written directly although an fd store was given: the store refused
+   * the staging pipes (e.g. ECONNREFUSED when PID 1 had already stopped listening at a
+   * shutdown), or null.
+   */
+  readonly stagingRefused: string | null;
   /** What was delivered. */
   readonly stats: DeliveryStats = { batches: 0, bytes: 0, splitBatches: 0 };
   readonly #store: CursorStore;
@@ -91,6 +97,7 @@ export class Delivery implements Disposable {
       recovered: number;
       dropped: number;
       pipesLost: boolean;
+      stagingRefused: string | null;
     },
   ) {
     this.stdout = sinks.stdout;
@@ -109,6 +116,7 @@ export class Delivery implements Disposable {
     this.recovered = state.recovered;
     this.dropped = state.dropped;
     this.pipesLost = state.pipesLost;
+    this.stagingRefused = state.stagingRefused;
   }
 
   /**
@@ -117,11 +125,13 @@ export class Delivery implements Disposable {
    * the batch its saved cursor names, throws away a batch it staged but did not save.
    * If the pipes are new although a batch was saved in one (the fd store was emptied,
    * e.g. by a stop and a start), resumes before that batch: repeated rather than lost.
+   * If the staging pipes cannot be made or handed to the fd store, batches are written
+   * directly ({@link stagingRefused} says why; a batch saved in a slot is repeated).
    *
    * @param fds The container's stdout and stderr (non-blocking; may be the same fd).
    * @param options The cursor file, the fd store, and test hooks.
    * @returns The delivery, with {@link resumeCursor} where reading resumes.
-   * @throws {OsError} If a staging pipe cannot be made or a saved batch not moved on.
+   * @throws {OsError} If a saved batch cannot be moved on.
    * @throws {Deno.errors.PermissionDenied} If the cursor file cannot be read.
    */
   static async open(
@@ -134,12 +144,24 @@ export class Delivery implements Disposable {
     const store = new CursorStore(options.cursorFile);
     const saved = store.load();
     let stages: { stdout: StagedOutput; stderr: StagedOutput } | null = null;
+    let stagingRefused: string | null = null;
     if (options.fdStore && stdout.pipeSize > 0 && stderr.pipeSize > 0) {
-      const s = StagedOutput.open(stdout, options.fdStore, "stage-stdout");
-      stages = {
-        stdout: s,
-        stderr: shared ? s : StagedOutput.open(stderr, options.fdStore, "stage-stderr"),
-      };
+      // Staging is how a kill repeats nothing, but forwarding comes first: if the pipes
+      // cannot be staged, batches are written directly. The case seen: an agent started
+      // late in a shutdown (a main unit failing at once on a loaded machine) sent READY=1,
+      // the manager went on to exit and closed its notify socket, and handing the pipes
+      // over failed with ECONNREFUSED; the agent used to exit on it, and the log was empty.
+      let s: StagedOutput | null = null;
+      try {
+        s = StagedOutput.open(stdout, options.fdStore, "stage-stdout");
+        stages = {
+          stdout: s,
+          stderr: shared ? s : StagedOutput.open(stderr, options.fdStore, "stage-stderr"),
+        };
+      } catch (e) {
+        s?.close();
+        stagingRefused = e instanceof Error ? e.message : String(e);
+      }
     }
     const savedSlot = saved?.slot === 0 || saved?.slot === 1 ? saved.slot : null;
     const unique = stages === null ? [] : [...new Set([stages.stdout, stages.stderr])];
@@ -149,8 +171,9 @@ export class Delivery implements Disposable {
       recovered: 0,
       dropped: 0,
       pipesLost: false,
+      stagingRefused,
     };
-    if (savedSlot !== null && unique.some((s) => !s.reused)) {
+    if (savedSlot !== null && (stagingRefused !== null || unique.some((s) => !s.reused))) {
       state.resume = saved?.previous ?? null;
       state.pipesLost = true;
     } else {

@@ -313,3 +313,63 @@ Deno.test("Delivery without an fd store writes directly and saves the cursor", (
     assert.equal(Deno.readTextFileSync(`${w.dir}/cursor`).split("\n")[0], j[1]!.cursor);
     w.assertExactlyOnce(j);
   }));
+
+/** The fds this process has open now. */
+function openFds(): number {
+  return [...Deno.readDirSync("/proc/self/fd")].length;
+}
+
+Deno.test("Delivery writes directly when the fd store refuses the staging pipes", () =>
+  withWorld(async (w) => {
+    // PID 1 stopped listening at a shutdown (the agent, started late, had sent READY=1):
+    // handing over the second pipe fails as sd_pid_notify_with_fds(3) did then.
+    const j = journal(3);
+    let handed = 0;
+    const before = openFds();
+    const d = await Delivery.open({ stdout: w.out[1], stderr: w.err[1] }, {
+      cursorFile: `${w.dir}/cursor`,
+      fdStore: {
+        passed: new Map(),
+        keep: () => {
+          if (++handed === 2) {
+            throw new Error("Cannot notify the service manager: ECONNREFUSED");
+          }
+        },
+      },
+    });
+    try {
+      assert.equal(d.staged, false);
+      assert.equal(d.stagingRefused, "Cannot notify the service manager: ECONNREFUSED");
+      assert.equal(d.resumeCursor, null);
+      assert.equal(openFds(), before, "the pipes made for staging are closed again");
+      for (const b of j) assert.equal(await d.deliver(b.stdout, b.stderr, b.cursor), true);
+      d.finish();
+    } finally {
+      d.close();
+    }
+    w.assertExactlyOnce(j);
+  }));
+
+Deno.test("Delivery repeats a batch saved in a slot when the fd store refuses new pipes", () =>
+  withWorld(async (w) => {
+    const j = journal(3);
+    await agent(w, j.slice(0, 2), { batch: 1, step: "move" }); // killed: batch 1 saved
+    w.read();
+    w.store.close(); // PID 1's copies gone (a stop), and then it refuses new ones
+    const d = await Delivery.open({ stdout: w.out[1], stderr: w.err[1] }, {
+      cursorFile: `${w.dir}/cursor`,
+      fdStore: {
+        passed: new Map(),
+        keep: () => {
+          throw new Error("Cannot notify the service manager: ECONNREFUSED");
+        },
+      },
+    });
+    try {
+      assert.equal(d.staged, false);
+      assert.equal(d.pipesLost, true);
+      assert.equal(d.resumeCursor, j[0]!.cursor, "resumes before the saved batch");
+    } finally {
+      d.close();
+    }
+  }));

@@ -66,30 +66,42 @@ export class StagedOutput implements Disposable {
    * @param name The name prefix in the fd store, e.g. "stage-stdout" (slots add "-0"
    *   and "-1").
    * @returns The staged output.
-   * @throws {OsError} If a pipe cannot be made, reopened or handed over.
+   * @throws {OsError} If a pipe cannot be made or reopened; nothing is left open then.
+   * @throws {Error} If the fd store refuses a pipe ({@link FdStore.keep}); nothing is
+   *   left open then.
    */
   static open(sink: OutputSink, store: FdStore, name: string): StagedOutput {
     const c = libc();
     let reused = true;
-    const pipes = [0, 1].map((n): StagePipe => {
-      const slotName = `${name}-${n}`;
-      const passed = store.passed.get(slotName);
-      if (passed !== undefined) {
-        const path = `/proc/self/fd/${passed}`;
-        const w = c.open(cString(path), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
-        if (w < 0) throw new OsError(`Cannot reopen staging pipe "${slotName}" for writing`);
-        return { r: passed, w };
-      }
-      const ends = new Int32Array(2);
-      if (c.pipe2(ends, O_NONBLOCK | O_CLOEXEC) < 0) {
-        throw new OsError("Cannot create a staging pipe");
-      }
-      c.fcntl(ends[0]!, F_SETPIPE_SZ, STAGE_PIPE_SIZE);
-      store.keep(slotName, ends[0]!);
-      reused = false;
-      return { r: ends[0]!, w: ends[1]! };
-    }) as [StagePipe, StagePipe];
-    return new StagedOutput(sink, pipes, reused);
+    const opened: number[] = [];
+    try {
+      const pipes = [0, 1].map((n): StagePipe => {
+        const slotName = `${name}-${n}`;
+        const passed = store.passed.get(slotName);
+        if (passed !== undefined) {
+          const path = `/proc/self/fd/${passed}`;
+          const w = c.open(cString(path), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
+          if (w < 0) throw new OsError(`Cannot reopen staging pipe "${slotName}" for writing`);
+          opened.push(w);
+          return { r: passed, w };
+        }
+        const ends = new Int32Array(2);
+        if (c.pipe2(ends, O_NONBLOCK | O_CLOEXEC) < 0) {
+          throw new OsError("Cannot create a staging pipe");
+        }
+        opened.push(ends[0]!, ends[1]!);
+        c.fcntl(ends[0]!, F_SETPIPE_SZ, STAGE_PIPE_SIZE);
+        store.keep(slotName, ends[0]!);
+        reused = false;
+        return { r: ends[0]!, w: ends[1]! };
+      }) as [StagePipe, StagePipe];
+      return new StagedOutput(sink, pipes, reused);
+    } catch (e) {
+      // No half-made staging: close what this call opened (PID 1 keeps its own copies
+      // of what was handed over).
+      for (const fd of opened) c.close(fd);
+      throw e;
+    }
   }
 
   /** The largest batch one slot takes with one write(2). */
