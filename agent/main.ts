@@ -160,8 +160,13 @@ async function startAgent(
     return configError ? EXIT_CONFIG : EXIT_NO_OUTPUT;
   }
   // The output is ours now: a shutdown waiting for the agent may go on (systemd-shutdown
-  // closes PID 1's copies of it, on 257 and later at once).
-  notifyReady(env);
+  // closes PID 1's copies of it, on 257 and later at once). A manager that no longer
+  // listens (it exits at the end of a shutdown) does not keep the agent from forwarding.
+  try {
+    notifyReady(env);
+  } catch (e) {
+    logLine(`journalagent: ${e instanceof Error ? e.message : String(e)}; forwarding anyway`);
+  }
   if (configError !== null || config === null) {
     await reportToContainer(configError!.message, fds);
     return EXIT_CONFIG;

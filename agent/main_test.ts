@@ -36,3 +36,16 @@ Deno.test("agentMain() reports a missing journal directory as a bad setting (exi
   assert.equal(r.code, EXIT_CONFIG);
   assert.match(r.stderr, /^journalagent: invalid JOURNALAGENT_DIRECTORY "\/nonexistent-journal"/);
 });
+
+Deno.test("agentMain() goes on when the service manager refuses READY=1", async () => {
+  // As at the end of a shutdown, when the manager has closed its notify socket
+  // (ECONNREFUSED): the agent must still reach its work (here: reporting a bad setting
+  // on the output). Here the notification fails because sd_notify(3) reads
+  // $NOTIFY_SOCKET from this process's real environment, where it is not set.
+  const r = await run({
+    NOTIFY_SOCKET: "/nonexistent/systemd/notify",
+    JOURNALAGENT_DIRECTORY: "/nonexistent-journal",
+  });
+  assert.equal(r.code, EXIT_CONFIG);
+  assert.match(r.stderr, /^journalagent: invalid JOURNALAGENT_DIRECTORY "\/nonexistent-journal"/);
+});
