@@ -18,13 +18,24 @@ export interface BootstrapConfig {
    * @default true
    */
   passEnvironment: boolean;
+  /**
+   * Seconds the image's health check holds before it answers, after its first answer
+   * (`CSD_HEALTH_HOLD`, read by /usr/libexec/containering-systemd/healthcheck; checked
+   * here so that a bad value stops the container at start, not only its health).
+   * @default undefined (the check's default, 59)
+   */
+  healthHold?: number;
 }
 
 /** The environment variables systemd-bootstrap reads, for usage texts. */
 export const BOOTSTRAP_ENV = {
   CSD_MAIN_UNIT: "unit whose exit ends the container with its exit status",
   CSD_PASS_ENVIRONMENT: "yes|no: pass the container's environment to every service (yes)",
+  CSD_HEALTH_HOLD: "whole seconds each later health check holds (59; 0: none)",
 } as const;
+
+/** The largest CSD_HEALTH_HOLD accepted, in s (a day). */
+const HEALTH_HOLD_MAX = 86_400;
 
 /**
  * A setting that is invalid. `fix` tells how to correct it, with `docker run` flags.
@@ -122,6 +133,17 @@ export function parseBootstrapConfig(
   if (flags.passEnvironment === false) config.passEnvironment = false;
   else if (env.CSD_PASS_ENVIRONMENT) {
     config.passEnvironment = parseBoolean(env.CSD_PASS_ENVIRONMENT, "CSD_PASS_ENVIRONMENT");
+  }
+  if (env.CSD_HEALTH_HOLD !== undefined) {
+    const hold = env.CSD_HEALTH_HOLD;
+    if (!/^[0-9]+$/.test(hold) || Number(hold) > HEALTH_HOLD_MAX) {
+      throw new BootstrapConfigError(
+        `invalid CSD_HEALTH_HOLD ${JSON.stringify(hold)}`,
+        `give whole seconds from 0 to ${HEALTH_HOLD_MAX}, e.g. -e CSD_HEALTH_HOLD=59 ` +
+          "(with 75 or more also raise --health-timeout above it)",
+      );
+    }
+    config.healthHold = Number(hold);
   }
   return config;
 }

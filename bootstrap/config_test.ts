@@ -34,3 +34,20 @@ Deno.test("parseBootstrapConfig() reads CSD_PASS_ENVIRONMENT as systemd booleans
     },
   );
 });
+
+Deno.test("parseBootstrapConfig() takes CSD_HEALTH_HOLD in whole seconds and names a bad one", () => {
+  assert.equal(parseBootstrapConfig({}, { CSD_HEALTH_HOLD: "0" }).healthHold, 0);
+  assert.equal(parseBootstrapConfig({}, { CSD_HEALTH_HOLD: "89" }).healthHold, 89);
+  assert.equal(parseBootstrapConfig({}, {}).healthHold, undefined);
+  for (const bad of ["abc", "", "1.5", "-1", " 59", "86401"]) {
+    assert.throws(
+      () => parseBootstrapConfig({}, { CSD_HEALTH_HOLD: bad }),
+      (e: Error) =>
+        e instanceof BootstrapConfigError &&
+        e.message === `invalid CSD_HEALTH_HOLD ${JSON.stringify(bad)}: give whole seconds ` +
+            "from 0 to 86400, e.g. -e CSD_HEALTH_HOLD=59 (with 75 or more also raise " +
+            "--health-timeout above it)",
+      bad,
+    );
+  }
+});

@@ -43,6 +43,8 @@ export const BAD_VALUES: readonly [string, string][] = [
   ["JOURNALAGENT_DIRECTORY", "var/log/journal"],
   ["JOURNALAGENT_SOURCE_PID", "0"],
   ["JOURNALAGENT_SOURCE_PID", "init"],
+  ["CSD_HEALTH_HOLD", "abc"],
+  ["CSD_HEALTH_HOLD", "1.5"],
 ];
 
 /**
@@ -75,8 +77,8 @@ async function pool<T, R>(items: readonly T[], n: number, fn: (x: T) => Promise<
 
 for (const tag of selectedImages()) {
   Deno.test({
-    name:
-      `every bad JOURNALAGENT_* value stops the container with one line naming it [debian-${tag}]`,
+    name: `every bad JOURNALAGENT_* or CSD_HEALTH_HOLD value stops the container with one line ` +
+      `naming it [debian-${tag}]`,
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
