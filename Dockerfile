@@ -44,10 +44,12 @@ LABEL org.opencontainers.image.title="containering-systemd" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.base.name="${BASE_IMAGE}"
 
-# systemd itself.
+# systemd itself, and what users of a systemd host expect of it (docs/host.md):
+# libpam-systemd (user managers, lingering, login sessions of runuser -l and su -l) and
+# dbus-user-session (the user's D-Bus, for systemd-run --user and busctl --user).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      systemd systemd-sysv dbus libsystemd0 \
+      systemd systemd-sysv dbus libsystemd0 libpam-systemd dbus-user-session \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 
 # The project's files, then the one build step; the own-image recipe (docs/recipe.md)
