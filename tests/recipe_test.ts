@@ -161,16 +161,19 @@ async function installAfter(script: string): Promise<{ code: number; stderr: str
 }
 
 Deno.test({
-  name: "containering-systemd install stops with one line when systemd or the tree is missing",
+  name:
+    "containering-systemd install stops with one line when systemd, the tree or a runnable Deno is missing",
   ignore: !wanted,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
     await buildRecipe("13");
-    const [ok, noSystemd, noTree] = await Promise.all([
+    const [ok, noSystemd, noTree, noDeno] = await Promise.all([
       installAfter(":"),
       installAfter("rm -f /usr/lib/systemd/systemd /lib/systemd/systemd"),
       installAfter("rm /usr/bin/journalagent"),
+      // As on a musl image, where the runtime's loader is missing: Deno cannot start.
+      installAfter("chmod -x /usr/lib/containering-systemd/deno"),
     ]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /^containering-systemd install: systemd 257 at \/usr\/lib\/systemd/m);
@@ -186,6 +189,11 @@ Deno.test({
       noTree.stderr,
       "containering-systemd install: error: /usr/bin/journalagent missing: copy the whole " +
         "tree first (COPY --from=containering-systemd:debian-12 /opt/containering-systemd/ /)\n",
+    );
+    assert.equal(noDeno.code, 1);
+    assert.match(
+      noDeno.stderr,
+      /^containering-systemd install: error: the Deno runtime \/usr\/lib\/containering-systemd\/deno does not run in this image \(.*Permission denied\): use a glibc-based image \(Debian, Ubuntu, Fedora; not musl, e\.g\. Alpine\)\n$/,
     );
   },
 });
