@@ -3,7 +3,7 @@
  * a lingering user's manager (user@UID.service), `systemctl --user`, `systemd-run
  * --user`, login sessions of `runuser -l` and `su -l` (logind through pam_systemd; not
  * ssh: the images have no sshd), timers, tmpfiles, sysusers, `hostnamectl`,
- * `timedatectl`, `systemd-analyze`. The checks run in order on the one container; the
+ * `timedatectl`, `systemd-analyze`, `run0` (257 and later). The checks run in order on the one container; the
  * first makes the user the later ones use. `machinectl shell` is not in the images
  * (docs/host.md says why and how to add it): the last check keeps that statement true.
  */
@@ -43,7 +43,11 @@ testEachImageShared("a systemd host's tools", {
   dockerArgs: ["--hostname", "csd-host"],
 }, [
   ["loginctl enable-linger starts the user's manager, running", async (c) => {
-    await sh(c, `useradd -m -u ${UID} ${USER} && loginctl enable-linger ${USER}`);
+    // In systemd-journal: the journal is in memory, one file, no per-user files to read.
+    await sh(
+      c,
+      `useradd -m -u ${UID} -G systemd-journal ${USER} && loginctl enable-linger ${USER}`,
+    );
     await until(c, `systemctl is-active user@${UID}.service`, "active");
     assert.equal(await sh(c, `${AS_USER} systemctl --user is-system-running --wait`), "running");
     assert.equal(await sh(c, `loginctl show-user ${USER} -p Linger --value`), "yes");
@@ -54,6 +58,9 @@ testEachImageShared("a systemd host's tools", {
     await sh(c, `${AS_USER} systemd-run --user --quiet sh -c 'echo csd-host-check-user-unit'`);
     // The service's own line, not systemd's "Started ..." that names the command.
     await c.waitForLogs((l) => l.stdout.includes('"MESSAGE":"csd-host-check-user-unit"'));
+    // The user reads it with journalctl _UID= (journalctl --user finds no user files).
+    const own = await sh(c, `su -l ${USER} -c 'journalctl -q --no-pager -o cat _UID=${UID}'`);
+    assert.ok(own.split("\n").includes("csd-host-check-user-unit"), own);
   }],
   ["runuser -l and su -l open logind sessions in which systemctl --user works", async (c) => {
     for (const login of ["runuser -l", "su -l"]) {
@@ -116,6 +123,13 @@ testEachImageShared("a systemd host's tools", {
     assert.match(await sh(c, "systemd-analyze time"), /^Startup finished in .*\(userspace\)/);
     assert.match(await sh(c, "systemd-analyze blame"), /journalagent\.service/);
     await sh(c, "systemd-analyze verify /etc/systemd/system/journalagent.service");
+  }],
+  ["run0 runs a command as the user where systemd has it (256 and later)", async (c) => {
+    if (c.tag === "12") {
+      assert.notEqual((await c.sh("command -v run0")).code, 0);
+      return;
+    }
+    assert.equal(await sh(c, `run0 -u ${USER} id -un`), USER);
   }],
   ["machinectl is not in the image (docs/host.md: add systemd-container)", async (c) => {
     const r = await c.sh("command -v machinectl");
