@@ -13,6 +13,28 @@ RUN apt-get update \
 COPY interceptor/ /src/interceptor/
 RUN make -C /src/interceptor
 
+# The tree: every file the project adds, at its path under / (rootfs/, units/ under
+# etc/systemd/system/, the interceptor, the Deno runtime and the bundled TypeScript under
+# usr/lib/containering-systemd/), with normalized modes: directories and executables
+# 0755, other files and shared libraries (*.so, loaded, not run) 0644, whatever modes the
+# build context had. /out holds it twice, as /opt/containering-systemd/ (what the
+# own-image recipe copies to /: docs/recipe.md) and at its place under /, as hard links
+# of one another: one COPY brings both into the image at the size of one (both builders
+# keep hard links within a COPY).
+FROM ${BASE_IMAGE} AS tree
+COPY node_modules/@deno/linux-x64-glibc/deno /opt/containering-systemd/usr/lib/containering-systemd/deno
+COPY --from=interceptor /src/interceptor/libjournalagent_interceptor.so /opt/containering-systemd/usr/lib/
+COPY rootfs/ /opt/containering-systemd/
+COPY units/ /opt/containering-systemd/etc/systemd/system/
+COPY dist/containering-systemd.js dist/containering-systemd-fast.js /opt/containering-systemd/usr/lib/containering-systemd/
+RUN cd /opt/containering-systemd \
+ && find . -type d -exec chmod 0755 {} + \
+ && find . -type f -perm -u+x ! -name '*.so' -exec chmod 0755 {} + \
+ && find . -type f \( ! -perm -u+x -o -name '*.so' \) -exec chmod 0644 {} + \
+ && mkdir -p /out/opt \
+ && cp -a /opt/containering-systemd /out/opt/ \
+ && cp -al /out/opt/containering-systemd/. /out/
+
 FROM ${BASE_IMAGE}
 ARG BASE_IMAGE
 ARG VERSION=0.1.0
@@ -22,24 +44,19 @@ LABEL org.opencontainers.image.title="containering-systemd" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.base.name="${BASE_IMAGE}"
 
-# systemd itself.
+# systemd itself, and what users of a systemd host expect of it (docs/host.md):
+# libpam-systemd (user managers, lingering, login sessions of runuser -l and su -l) and
+# dbus-user-session (the user's D-Bus, for systemd-run --user and busctl --user).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      systemd systemd-sysv dbus libsystemd0 \
+      systemd systemd-sysv dbus libsystemd0 libpam-systemd dbus-user-session \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 
-# Everything the project adds lives under /usr/lib/containering-systemd/: the Deno runtime
-# (large, changes only with package.json) first; then the tree of small files that
-# scripts/setup.sh installs into place (rootfs/, units/, the interceptor) and the setup
-# itself; last the bundled TypeScript, which changes most often. docs/recipe.md copies that directory and runs the same setup.
-COPY node_modules/@deno/linux-x64-glibc/deno /usr/lib/containering-systemd/deno
-COPY --from=interceptor /src/interceptor/libjournalagent_interceptor.so /usr/lib/containering-systemd/rootfs/usr/lib/
-COPY rootfs/ /usr/lib/containering-systemd/rootfs/
-COPY units/ /usr/lib/containering-systemd/rootfs/etc/systemd/system/
-COPY scripts/setup.sh scripts/mask_units.sh /usr/lib/containering-systemd/
-RUN sh /usr/lib/containering-systemd/setup.sh
-
-COPY dist/containering-systemd.js dist/containering-systemd-fast.js /usr/lib/containering-systemd/
+# The project's files, then the one build step; the own-image recipe (docs/recipe.md)
+# runs the same two, so the two images cannot drift. `install` checks the prerequisites,
+# enables the agent, masks units that make no sense in a container, empties the machine ID.
+COPY --from=tree /out/ /
+RUN containering-systemd install
 
 # SIGRTMIN+3 is systemd's "halt" request; SIGTERM would make it re-execute itself.
 STOPSIGNAL SIGRTMIN+3

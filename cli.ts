@@ -1,7 +1,7 @@
 /**
  * `containering-systemd`: one command with the subcommands `bootstrap` (the container
  * entrypoint, also installed as `systemd-bootstrap`), `agent` (`journalagent`),
- * `doctor`, `health` and `version`.
+ * `doctor`, `health`, `install` (the image's build step) and `version`.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import { AGENT_OPTIONS } from "./agent/options.ts";
 import { reportUsageError } from "./agent/main.ts";
 import { BOOTSTRAP_ENV } from "./bootstrap/config.ts";
 import { addCheckCommands } from "./bootstrap/commands.ts";
+import { addInstallCommand } from "./install/command.ts";
 import { agentCommand, bootstrapCommand, validateAgentConfig } from "./cli_run.ts";
 import { VERSION } from "./version.ts";
 
@@ -24,6 +25,7 @@ export async function main(argv: string[] = Deno.args): Promise<void> {
     .exitOverride((err) => Deno.exit(err.exitCode === 0 ? 0 : 1))
     .configureHelp({ sortSubcommands: true });
   addCheckCommands(program, { validateAgentConfig });
+  addInstallCommand(program);
   program.command("bootstrap")
     .description(
       "check and prepare the container, then exec systemd as PID 1 (the entrypoint, " +

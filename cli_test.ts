@@ -11,7 +11,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string }>
   return { code: out.code, stdout: decoder.decode(out.stdout) };
 }
 
-for (const sub of ["bootstrap", "doctor", "health", "version"]) {
+for (const sub of ["bootstrap", "doctor", "health", "install", "version"]) {
   Deno.test(`main() prints usage for "${sub} --help" and exits 0`, async () => {
     const r = await cli(sub, "--help");
     assert.equal(r.code, 0);
@@ -22,9 +22,19 @@ for (const sub of ["bootstrap", "doctor", "health", "version"]) {
 Deno.test("main() lists the subcommands in --help", async () => {
   const r = await cli("--help");
   assert.equal(r.code, 0);
-  for (const sub of ["bootstrap", "doctor", "health", "version"]) {
+  for (const sub of ["bootstrap", "doctor", "health", "install", "version"]) {
     assert.match(r.stdout, new RegExp(`^  ${sub}\\b`, "m"));
   }
+});
+
+Deno.test("main() install --help names the tree, the checks and the masked units", async () => {
+  const r = await cli("install", "--help");
+  assert.match(
+    r.stdout,
+    /^ {2}COPY --from=containering-systemd:debian-12 \/opt\/containering-systemd\/ \/$/m,
+  );
+  assert.match(r.stdout, /libsystemd\.so\.0 loads/);
+  assert.match(r.stdout, /^Masks:\n {2}console-getty\.service\n/m);
 });
 
 Deno.test("main() bootstrap --help lists the CSD_ variables it reads", async () => {

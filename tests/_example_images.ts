@@ -13,8 +13,20 @@ const root = new URL("..", import.meta.url).pathname;
 export const SERVICE_LOGS_DIR = `${root}docs/service-logs`;
 /** docs/recipe/: the own-image recipe (docs/recipe.md). */
 export const RECIPE_DIR = `${root}docs/recipe`;
-/** The recipe's image: Debian 13's systemd, the parts from debian-12. */
-export const RECIPE_IMAGE = `${IMAGE_REPO}-recipe:debian-13`;
+/** The Debian releases the recipe is tested on, each with its own systemd. */
+export const RECIPE_BASES = ["13", "sid"] as const;
+/** One of {@link RECIPE_BASES}. */
+export type RecipeBase = typeof RECIPE_BASES[number];
+
+/**
+ * The recipe's image on `base`: that Debian's systemd, the tree from debian-12.
+ *
+ * @param base The Debian release it is built on. @default "13"
+ * @returns Its name.
+ */
+export function recipeImage(base: RecipeBase = "13"): string {
+  return `${IMAGE_REPO}-recipe:debian-${base}`;
+}
 
 /**
  * The nginx example's image on `tag`.
@@ -46,18 +58,21 @@ export function buildServiceLogsImage(tag: ImageTag): Promise<CommandResult> {
 }
 
 /**
- * Builds docs/recipe/Dockerfile with the parts of the debian-12 image.
+ * Builds docs/recipe/Dockerfile on `base` with the tree of the debian-12 image.
  *
+ * @param base The Debian release to build on. @default "13"
  * @returns The result of `docker build`.
  */
-export function buildRecipeImage(): Promise<CommandResult> {
+export function buildRecipeImage(base: RecipeBase = "13"): Promise<CommandResult> {
   return docker([
     "build",
     "-q",
     "--build-arg",
     `CSD_IMAGE=${imageName("12")}`,
+    "--build-arg",
+    `BASE_IMAGE=debian:${base}-slim`,
     "-t",
-    RECIPE_IMAGE,
+    recipeImage(base),
     RECIPE_DIR,
   ], { timeoutMs: 600_000 });
 }

@@ -14,7 +14,7 @@
 import { CriClient, ensureContainerd } from "./_cri.ts";
 import { loadImage, podmanBinary } from "./_podman.ts";
 import { IMAGE_TAGS, imageName } from "./images.ts";
-import { buildRecipeImage, buildServiceLogsImage } from "./_example_images.ts";
+import { buildRecipeImage, buildServiceLogsImage, RECIPE_BASES } from "./_example_images.ts";
 
 const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
 const tags = IMAGE_TAGS.filter((t) => !want || want.includes(t));
@@ -45,7 +45,11 @@ const builds = Promise.all([
   ...tags.map((tag) =>
     build(`build nginx example on debian-${tag}`, () => buildServiceLogsImage(tag))
   ),
-  ...(tags.includes("12") ? [build("build recipe example", buildRecipeImage)] : []),
+  ...(tags.includes("12")
+    ? RECIPE_BASES.map((base) =>
+      build(`build recipe example on debian-${base}`, () => buildRecipeImage(base))
+    )
+    : []),
 ]);
 
 // The rest one thing at a time: the parallel phase is running beside this.
