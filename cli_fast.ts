@@ -8,14 +8,35 @@
  * Why a second entry point: cli.ts parses with commander, a CommonJS package that
  * requires Node.js modules, so its bundle loads Deno's Node.js compatibility layer at
  * every start (about 60 ms of CPU, measured in docs/bench.md, "Boot"). This one imports
- * neither.
+ * neither, and the image ships its V8 code cache (made by `containering-systemd install`:
+ * install/code_cache.ts).
  *
- * Usage: containering-systemd-fast.js bootstrap|agent|version
+ * Usage: containering-systemd-fast.js bootstrap|agent|version|warm-cache
  *
  * @module
  */
 import { agentCommand, bootstrapCommand } from "./cli_run.ts";
 import { VERSION } from "./version.ts";
+
+/**
+ * `warm-cache`, run at image build time (install/code_cache.ts): does what every
+ * start does besides the checks, so that Deno writes its caches into `DENO_DIR`. Deno
+ * stores a module's V8 code cache from the event loop, after the module has been
+ * compiled; a process that exits without giving the loop a turn stores none (the image
+ * of a first version had an empty code cache). Awaiting a spawned
+ * process gives it those turns and loads (and caches) the runtime's lazily loaded
+ * modules that `Deno.Command` needs: the bootstrap runs `systemd --version`, the agent
+ * on systemd < 254 `systemctl show`. (Not a timer: setTimeout loads Deno's Node.js
+ * timers.)
+ */
+async function warmCache(): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["--version"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!out.success) throw new Error(`${Deno.execPath()} --version failed (${out.code})`);
+}
 
 /**
  * Runs one fast-path command line.
@@ -31,6 +52,10 @@ export async function fastMain(argv: string[] = Deno.args): Promise<never> {
     if (command === "agent") return await agentCommand({});
     if (command === "version") {
       console.log(VERSION);
+      Deno.exit(0);
+    }
+    if (command === "warm-cache") {
+      await warmCache();
       Deno.exit(0);
     }
   }

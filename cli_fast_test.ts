@@ -40,3 +40,26 @@ for (
     assert.match(r.stderr, /^containering-systemd-fast: unknown command line/);
   });
 }
+
+Deno.test("fastMain() warm-cache leaves a V8 code cache of the entry module in DENO_DIR", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csd-warm-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./cli_fast.ts", import.meta.url).pathname, "warm-cache"],
+      env: { DENO_DIR: dir },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, decoder.decode(out.stderr));
+    // The database and its write-ahead log: the module's URL is in one of them.
+    let text = "";
+    for await (const e of Deno.readDir(dir)) {
+      if (e.name.startsWith("v8_code_cache")) {
+        text += new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/${e.name}`));
+      }
+    }
+    assert.ok(text.includes("cli_fast.ts"), "no code cache entry for cli_fast.ts");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

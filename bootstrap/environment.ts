@@ -68,10 +68,11 @@ export const EXCLUDED_PREFIXES: readonly string[] = [
 
 /**
  * Variables the `containering-systemd` wrapper script sets for the Deno runtime, with
- * the values it sets; they are removed before systemd starts.
+ * the values it sets (DENO_DIR: the full command's cache, or the fast path's, which the
+ * image ships: scripts/warm_cache.sh); they are removed before systemd starts.
  */
 export const RUNTIME_VARIABLES: Readonly<Record<string, readonly string[]>> = {
-  DENO_DIR: ["/var/cache/containering-systemd/deno"],
+  DENO_DIR: ["/var/cache/containering-systemd/deno", "/usr/lib/containering-systemd/cache"],
   DENO_NO_UPDATE_CHECK: ["1"],
   DENO_NO_PROMPT: ["1"],
 };

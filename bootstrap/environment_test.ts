@@ -17,6 +17,13 @@ Deno.test("containerEnvironment() drops the wrapper's Deno variables only with i
   assert.deepEqual(containerEnvironment(enc("DENO_DIR=/mine\0")), { DENO_DIR: "/mine" });
 });
 
+Deno.test("containerEnvironment() drops the fast path's DENO_DIR (the image's code cache) too", () => {
+  const env = containerEnvironment(
+    enc("DENO_DIR=/usr/lib/containering-systemd/cache\0DENO_NO_PROMPT=1\0APP=1\0"),
+  );
+  assert.deepEqual(env, { APP: "1" });
+});
+
 Deno.test("passedNames() leaves out the runtime's, systemd's, ours and invalid names", () => {
   const env = {
     APP_MODE: "x",
