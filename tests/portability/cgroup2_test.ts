@@ -12,6 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { Container, docker, type FlagSet } from "../harness.ts";
+import { runToExit } from "../bootstrap_helpers.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "../images.ts";
 import { type Cgroup2Engine, ensureCgroup2Engine, loadImage, withEngine } from "./_cgroup2_host.ts";
 
@@ -24,6 +25,9 @@ const VARIANTS: readonly { name: string; flags: FlagSet; extra: string[] }[] = [
   { name: "privileged", flags: "privileged", extra: [] },
   { name: "privileged --cgroupns=host", flags: "privileged", extra: ["--cgroupns=host"] },
 ];
+
+/** The minimal flags' tmpfs mounts. */
+const RUN_TMPFS = ["--tmpfs", "/run", "--tmpfs", "/run/lock"];
 
 let ready: Promise<Cgroup2Engine> | undefined;
 
@@ -73,6 +77,33 @@ for (const tag of tags) {
       fn: async () => withEngine(await engine(), () => bootForwardStop(tag, variant)),
     });
   }
+}
+
+for (const tag of tags) {
+  Deno.test({
+    name: `cgroup v2 host: the host's writable hierarchy without CAP_SYS_ADMIN stops with ` +
+      `one line [debian-${tag}]`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      // The old recipe's bind mount in the host's namespace, with Docker's default
+      // capabilities: no namespace of its own can be made, so no systemd.
+      const r = await withEngine(await engine(), () =>
+        runToExit(tag, [
+          "--cgroupns=host",
+          "-v",
+          "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+          ...RUN_TMPFS,
+        ], { timeoutMs: 20_000 }));
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal(
+        r.stdout + r.stderr,
+        "systemd-bootstrap: /sys/fs/cgroup is the host's own writable cgroup2 (the container " +
+          "shares the host's cgroup namespace) and making a namespace of its own needs " +
+          "CAP_SYS_ADMIN: run with --cap-add SYS_ADMIN --cgroupns=private\n",
+      );
+    },
+  });
 }
 
 async function bootForwardStop(tag: ImageTag, variant: typeof VARIANTS[number]): Promise<void> {
