@@ -4,7 +4,9 @@
  * with exit 0 in under 2 s, journald's "Journal stopped" the last line of its log: with
  * the minimal flags, with `--privileged`, and with `--privileged --cgroupns=host`, where
  * /sys/fs/cgroup is the host's own writable hierarchy and the bootstrap gives systemd a
- * cgroup namespace of its own (docs/runtimes.md, "Pure cgroup v2 hosts").
+ * cgroup namespace of its own (docs/runtimes.md, "Pure cgroup v2 hosts"). Without
+ * CAP_SYS_ADMIN the host's writable hierarchy stops the container with one line; the
+ * doctor in place of the entrypoint names what the bootstrap will do.
  *
  * One container per image and flag set; the checks share it. The engine and the images
  * in it are made on first use and reused (about 25 s for the engine, 12 to 16 s per image
@@ -105,6 +107,31 @@ for (const tag of tags) {
     },
   });
 }
+
+Deno.test({
+  name: "cgroup v2 host: doctor in place of the entrypoint names the namespace it will make " +
+    `[debian-${tags[0]}, privileged --cgroupns=host]`,
+  ignore: tags.length === 0,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const r = await withEngine(await engine(), async () => {
+      const runtimes = await docker(["info", "-f", "{{json .Runtimes}}"]);
+      return runToExit(tags[0]!, [
+        "--privileged",
+        ...(runtimes.stdout.includes('"csd-privileged"') ? ["--runtime", "csd-privileged"] : []),
+        "--cgroupns=host",
+        "--entrypoint",
+        "/usr/bin/containering-systemd",
+      ], { args: ["doctor"], timeoutMs: 30_000 });
+    });
+    const row = r.stdout.split("\n").find((l) => l.startsWith("cgroups "));
+    assert.match(
+      row ?? r.stdout + r.stderr,
+      /^cgroups +ok +v2, host's cgroup namespace; \/sys\/fs\/cgroup is the host's own writable cgroup2 \(--cgroupns=host\): the bootstrap gives systemd a cgroup namespace of its own and mounts its subtree$/,
+    );
+  },
+});
 
 async function bootForwardStop(tag: ImageTag, variant: typeof VARIANTS[number]): Promise<void> {
   const t0 = performance.now();
