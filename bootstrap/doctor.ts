@@ -174,7 +174,9 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRow[
   });
 
   const layout = cgroupLayout(host.mountinfo);
-  const ns = hasPrivateCgroupNamespace(host.procCgroup) ? "private" : "host's";
+  const ns = hasPrivateCgroupNamespace(host.procCgroup, host.cgroupNamespace)
+    ? "private"
+    : "host's";
   try {
     const plan = planCgroups(version ?? 0, host);
     rows.push({

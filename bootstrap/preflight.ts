@@ -142,6 +142,8 @@ export interface Host {
   mountinfo: string;
   /** The text of /proc/self/cgroup. */
   procCgroup: string;
+  /** The target of /proc/self/ns/cgroup, e.g. "cgroup:[4026532610]", if readable. */
+  cgroupNamespace?: string;
   /** The effective capability set, as hex (CapEff). */
   capEff: string;
   /**
@@ -151,11 +153,22 @@ export interface Host {
   manager?: string;
 }
 
+/** The target of a symbolic link, or undefined where it does not exist (no cgroup namespaces). */
+function readLinkIfExists(path: string): string | undefined {
+  try {
+    return Deno.readLinkSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
 /** Reads {@link Host} from /proc. */
 export function readHost(): Host {
   return {
     mountinfo: Deno.readTextFileSync("/proc/self/mountinfo"),
     procCgroup: Deno.readTextFileSync("/proc/self/cgroup"),
+    cgroupNamespace: readLinkIfExists("/proc/self/ns/cgroup"),
     capEff: capabilitySet("CapEff"),
     manager: Deno.env.get("container"),
   };
@@ -233,7 +246,17 @@ export function planCgroups(version: number, host: Host): CgroupPlan {
   const layout = cgroupLayout(host.mountinfo);
   const sysAdmin = hasCapability(host.capEff, CAP_SYS_ADMIN);
   const root = findMount("/sys/fs/cgroup", host.mountinfo);
-  const privateNamespace = hasPrivateCgroupNamespace(host.procCgroup);
+  const privateNamespace = hasPrivateCgroupNamespace(host.procCgroup, host.cgroupNamespace);
+  if (!privateNamespace && hasPrivateCgroupNamespace(host.procCgroup)) {
+    // The host's first namespace and its root cgroup: a namespace made here would be
+    // rooted at the host's root too, so nothing could keep systemd off the host's tree.
+    throw new PreflightError(
+      "the container runs in the host's root cgroup, in the host's cgroup namespace " +
+        "(systemd would manage the host's whole hierarchy)",
+      "run it in a cgroup of its own and a private cgroup namespace (docker run " +
+        "--cgroupns=private; a container engine makes the cgroup)",
+    );
+  }
   if (layout === "v2" && !root?.readOnly) {
     if (privateNamespace) return { mount: false, newNamespace: false };
     // The host's own hierarchy, writable (`--privileged --cgroupns=host`, or a bind mount

@@ -55,6 +55,17 @@ Deno.test("planCgroups() gives systemd a namespace of its own over the host's wr
   for (const version of [252, 262]) {
     assert.deepEqual(planCgroups(version, host), { mount: true, newNamespace: true });
   }
+  // In the host's root cgroup /proc/self/cgroup shows "/" too; the namespace tells, and
+  // a namespace made there would still be rooted at the host's root.
+  const atRoot = { ...host, procCgroup: PRIVATE, cgroupNamespace: "cgroup:[4026531835]" };
+  assert.throws(
+    () => planCgroups(262, atRoot),
+    /^PreflightError: the container runs in the host's root cgroup/,
+  );
+  assert.deepEqual(planCgroups(262, { ...atRoot, cgroupNamespace: "cgroup:[4026532610]" }), {
+    mount: false,
+    newNamespace: false,
+  });
   assert.throws(
     () => planCgroups(252, { ...host, capEff: DOCKER_DEFAULT_CAPS }),
     (e: unknown) =>
