@@ -3,11 +3,13 @@
  * Debian 12's Docker engine (docker.io 20.10) running in a privileged container of the
  * host's engine that mounts a cgroup2 of its own at /sys/fs/cgroup, so that the inner
  * engine reports "Cgroup Version: 2". Its socket is bind-mounted out to the host, so the
- * usual client talks to it with `DOCKER_HOST` (the harness needs nothing else).
+ * usual client talks to it with `DOCKER_HOST` (the harness needs nothing else). The host's
+ * /tmp is shared with it, so that bind mounts of files under /tmp (as tests make them)
+ * find the same files; other host paths do not exist for the inner engine.
  *
  * Everything is made on first use and reused afterwards (idempotent): the engine's image
  * (debian:12-slim plus docker.io, built once), the engine container (started when not
- * running), its data (a named volume: images loaded once stay), and the project's images
+ * running, or made anew when its flags changed), its data (a named volume: images loaded once stay), and the project's images
  * in it (loaded again only when their ID differs from the host engine's).
  *
  * Usage: deno run -A tests/portability/_cgroup2_host.ts [--load 12,13,sid] [--remove]
@@ -37,6 +39,8 @@ export const ENGINE_IMAGE = `${IMAGE_REPO}-cgroup2-engine:debian-12`;
 const ENGINE_VOLUME = `${ENGINE_NAME}-data`;
 /** The label of the engine container (not the harness's: its cleanup must not remove it). */
 const ENGINE_LABEL = "containering-systemd.portability=cgroup2-engine";
+/** The label that records the engine container's flags (a digest), to tell a stale one. */
+const CONFIG_LABEL = "containering-systemd.engine-config";
 /** The runtime the host's engine may have for --privileged (scripts/ensure_docker.sh). */
 const PRIVILEGED_RUNTIME = "csd-privileged";
 /** Where the runtime wrapper appears inside the engine container. */
@@ -141,21 +145,8 @@ async function innerCgroupVersion(dockerHost: string): Promise<string | undefine
 export async function ensureCgroup2Engine(timeoutMs = 60_000): Promise<Cgroup2Engine> {
   const t0 = performance.now();
   const dockerHost = `unix://${SOCKET_DIR}/docker.sock`;
-  const running = await docker(["inspect", "-f", "{{.State.Running}}", ENGINE_NAME]);
-  if (running.stdout.trim() === "true" && await innerCgroupVersion(dockerHost) === "2") {
-    return { dockerHost, startSeconds: 0 };
-  }
-  if (running.code === 0) await docker(["rm", "-f", ENGINE_NAME]);
-  await ensureEngineImage();
   const wrapper = await privilegedRuntimePath();
-  await Deno.mkdir(SOCKET_DIR, { recursive: true });
-  const run = await docker([
-    "run",
-    "-d",
-    "--name",
-    ENGINE_NAME,
-    "--label",
-    ENGINE_LABEL,
+  const config = [
     "--privileged",
     ...(wrapper ? ["--runtime", PRIVILEGED_RUNTIME, "-v", `${wrapper}:${INNER_WRAPPER}:ro`] : []),
     "--cgroupns=private",
@@ -164,10 +155,41 @@ export async function ensureCgroup2Engine(timeoutMs = 60_000): Promise<Cgroup2En
     `${ENGINE_VOLUME}:/var/lib/docker`,
     "-v",
     `${SOCKET_DIR}:/run/csd-engine`,
+    // Tests bind-mount files from temporary directories (`docker run -v /tmp/x/f:/f`):
+    // the inner engine resolves such paths in its own container, so /tmp is shared.
+    "-v",
+    "/tmp:/tmp",
     ENGINE_IMAGE,
     "sh",
     "-c",
     engineScript(wrapper !== undefined),
+  ];
+  // A running engine is reused only if it was started with these very flags.
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(config.join("\0")));
+  const id = [...new Uint8Array(digest).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  const running = await docker([
+    "inspect",
+    "-f",
+    `{{.State.Running}} {{index .Config.Labels "${CONFIG_LABEL}"}}`,
+    ENGINE_NAME,
+  ]);
+  if (running.stdout.trim() === `true ${id}` && await innerCgroupVersion(dockerHost) === "2") {
+    return { dockerHost, startSeconds: 0 };
+  }
+  if (running.code === 0) await docker(["rm", "-f", ENGINE_NAME]);
+  await ensureEngineImage();
+  await Deno.mkdir(SOCKET_DIR, { recursive: true });
+  const run = await docker([
+    "run",
+    "-d",
+    "--name",
+    ENGINE_NAME,
+    "--label",
+    ENGINE_LABEL,
+    "--label",
+    `${CONFIG_LABEL}=${id}`,
+    ...config,
   ]);
   if (run.code !== 0) {
     throw new Error(`Cannot start the cgroup v2 engine ${ENGINE_NAME}: ${run.stderr.trim()}`);
