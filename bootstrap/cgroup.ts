@@ -56,12 +56,23 @@ export function mountType(path: string, mountinfo?: string): string | undefined 
 }
 
 /**
+ * The link /proc/self/ns/cgroup shows in the host's first (init) cgroup namespace: its
+ * inode number is fixed, PROC_CGROUP_INIT_INO (0xEFFFFFFB) in the kernel's
+ * include/linux/proc_ns.h.
+ */
+export const INIT_CGROUP_NAMESPACE = "cgroup:[4026531835]";
+
+/**
  * Whether this process has a cgroup namespace of its own: every line of
- * /proc/self/cgroup (cgroups(7)) then shows the path "/".
+ * /proc/self/cgroup (cgroups(7)) then shows the path "/", and the namespace is not the
+ * host's first one (a process in the host's root cgroup also sees "/" there).
  *
  * @param procCgroup The text of /proc/self/cgroup; read when omitted.
+ * @param namespace The target of /proc/self/ns/cgroup, e.g. "cgroup:[4026532610]";
+ *   unknown when omitted.
  */
-export function hasPrivateCgroupNamespace(procCgroup?: string): boolean {
+export function hasPrivateCgroupNamespace(procCgroup?: string, namespace?: string): boolean {
+  if (namespace === INIT_CGROUP_NAMESPACE) return false;
   const text = procCgroup ?? Deno.readTextFileSync("/proc/self/cgroup");
   const lines = text.split("\n").filter((l) => l.trim() !== "");
   return lines.every((l) => l.slice(l.indexOf(":", l.indexOf(":") + 1) + 1) === "/");

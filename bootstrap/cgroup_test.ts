@@ -24,4 +24,7 @@ Deno.test("cgroupLayout() tells v1, hybrid, v2 and none apart", () => {
 Deno.test("hasPrivateCgroupNamespace() is true only when every path is /", () => {
   assert.equal(hasPrivateCgroupNamespace("9:name=systemd:/\n0::/\n"), true);
   assert.equal(hasPrivateCgroupNamespace("9:name=systemd:/docker/ab\n0::/docker/ab\n"), false);
+  // The host's root cgroup in the host's first namespace also shows "/".
+  assert.equal(hasPrivateCgroupNamespace("0::/\n", "cgroup:[4026532610]"), true);
+  assert.equal(hasPrivateCgroupNamespace("0::/\n", "cgroup:[4026531835]"), false);
 });

@@ -22,6 +22,7 @@ import { INTERCEPTOR_PATH, PID1_VARIABLES } from "./main.ts";
 import { mountOf, MUST_BE_WRITABLE, readOnlyPaths } from "./read_only.ts";
 import { checkSeccomp, probeSyscalls } from "./seccomp.ts";
 import {
+  type CgroupPlan,
   checkCapabilities,
   checkRun,
   findSystemd,
@@ -66,6 +67,33 @@ function readPid1Environ(): Record<string, string> | undefined {
     return parseEnviron(Deno.readFileSync("/proc/1/environ"));
   } catch (e) {
     if (e instanceof Deno.errors.PermissionDenied) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * What the bootstrap does (or, with systemd running, did) to /sys/fs/cgroup, for the
+ * doctor's cgroups row; "" when it leaves it alone.
+ */
+function cgroupPlanDetail(layout: string, plan: CgroupPlan, systemdRuns: boolean): string {
+  if (!plan.mount) return "";
+  if (layout === "v2" && plan.newNamespace) {
+    // A `docker exec` stays in the container's first namespace; PID 1 left it.
+    const own = systemdRuns && pid1HasOwnCgroupNamespace();
+    return "; /sys/fs/cgroup is the host's own writable cgroup2 (--cgroupns=host): " +
+      (own
+        ? "systemd runs in a cgroup namespace of its own that the bootstrap made"
+        : "the bootstrap gives systemd a cgroup namespace of its own and mounts its subtree");
+  }
+  return "; the bootstrap mounts a private cgroup2";
+}
+
+/** Whether PID 1 is in another cgroup namespace than this process. */
+function pid1HasOwnCgroupNamespace(): boolean {
+  try {
+    return Deno.readLinkSync("/proc/1/ns/cgroup") !== Deno.readLinkSync("/proc/self/ns/cgroup");
+  } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) return false;
     throw e;
   }
 }
@@ -146,14 +174,15 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRow[
   });
 
   const layout = cgroupLayout(host.mountinfo);
-  const ns = hasPrivateCgroupNamespace(host.procCgroup) ? "private" : "host's";
+  const ns = hasPrivateCgroupNamespace(host.procCgroup, host.cgroupNamespace)
+    ? "private"
+    : "host's";
   try {
     const plan = planCgroups(version ?? 0, host);
     rows.push({
       check: "cgroups",
       status: "ok",
-      detail: `${layout}, ${ns} cgroup namespace` +
-        (plan.mount ? "; the bootstrap mounts a private cgroup2" : ""),
+      detail: `${layout}, ${ns} cgroup namespace` + cgroupPlanDetail(layout, plan, systemdRuns),
     });
   } catch (e) {
     rows.push(fromError("cgroups", e));

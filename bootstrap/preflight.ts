@@ -142,6 +142,8 @@ export interface Host {
   mountinfo: string;
   /** The text of /proc/self/cgroup. */
   procCgroup: string;
+  /** The target of /proc/self/ns/cgroup, e.g. "cgroup:[4026532610]", if readable. */
+  cgroupNamespace?: string;
   /** The effective capability set, as hex (CapEff). */
   capEff: string;
   /**
@@ -151,11 +153,22 @@ export interface Host {
   manager?: string;
 }
 
+/** The target of a symbolic link, or undefined where it does not exist (no cgroup namespaces). */
+function readLinkIfExists(path: string): string | undefined {
+  try {
+    return Deno.readLinkSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
 /** Reads {@link Host} from /proc. */
 export function readHost(): Host {
   return {
     mountinfo: Deno.readTextFileSync("/proc/self/mountinfo"),
     procCgroup: Deno.readTextFileSync("/proc/self/cgroup"),
+    cgroupNamespace: readLinkIfExists("/proc/self/ns/cgroup"),
     capEff: capabilitySet("CapEff"),
     manager: Deno.env.get("container"),
   };
@@ -213,7 +226,11 @@ export interface CgroupPlan {
  *
  * Where /sys/fs/cgroup is not a writable cgroup2 (a v1 or hybrid host, or a read-only
  * mount) and the process has CAP_SYS_ADMIN, a cgroup2 of the container's own subtree
- * is mounted there, in a new cgroup namespace if the container shares the host's.
+ * is mounted there, in a new cgroup namespace if the container shares the host's. A
+ * writable cgroup2 is left alone in a private cgroup namespace only: in the host's
+ * (`--privileged --cgroupns=host` on a cgroup v2 host) it is the host's own hierarchy,
+ * and systemd gets a namespace rooted at the container's cgroup and a cgroup2 of that
+ * subtree, as with `--cgroupns=private` (cgroup_namespaces(7)).
  * systemd >= 258 needs this (it refuses v1); older systemd runs in unified mode with it
  * too, instead of logging "Failed to create compat systemd cgroup" for every unit it
  * starts on a read-only name=systemd hierarchy. Without CAP_SYS_ADMIN, systemd < 258
@@ -222,15 +239,38 @@ export interface CgroupPlan {
  * @param version systemd's major version.
  * @param host What the process may do.
  * @returns What to do.
- * @throws {PreflightError} If systemd would not be able to write its cgroups.
+ * @throws {PreflightError} If systemd would not be able to write its cgroups, or would see
+ *   the host's own cgroup2 hierarchy and the process cannot make a namespace of its own.
  */
 export function planCgroups(version: number, host: Host): CgroupPlan {
   const layout = cgroupLayout(host.mountinfo);
   const sysAdmin = hasCapability(host.capEff, CAP_SYS_ADMIN);
   const root = findMount("/sys/fs/cgroup", host.mountinfo);
-  if (layout === "v2" && !root?.readOnly) return { mount: false, newNamespace: false };
+  const privateNamespace = hasPrivateCgroupNamespace(host.procCgroup, host.cgroupNamespace);
+  if (!privateNamespace && hasPrivateCgroupNamespace(host.procCgroup)) {
+    // The host's first namespace and its root cgroup: a namespace made here would be
+    // rooted at the host's root too, so nothing could keep systemd off the host's tree.
+    throw new PreflightError(
+      "the container runs in the host's root cgroup, in the host's cgroup namespace " +
+        "(systemd would manage the host's whole hierarchy)",
+      "run it in a cgroup of its own and a private cgroup namespace (docker run " +
+        "--cgroupns=private; a container engine makes the cgroup)",
+    );
+  }
+  if (layout === "v2" && !root?.readOnly) {
+    if (privateNamespace) return { mount: false, newNamespace: false };
+    // The host's own hierarchy, writable (`--privileged --cgroupns=host`, or a bind mount
+    // of it): systemd would manage its cgroup from the host's root, with every other
+    // cgroup of the host in sight. With CAP_SYS_ADMIN it gets a namespace of its own.
+    if (sysAdmin) return { mount: true, newNamespace: true };
+    throw new PreflightError(
+      "/sys/fs/cgroup is the host's own writable cgroup2 (the container shares the " +
+        "host's cgroup namespace) and making a namespace of its own needs CAP_SYS_ADMIN",
+      runWith(host, CGROUP_FLAGS, `${PODMAN_FLAGS} ${CGROUP_FLAGS}`),
+    );
+  }
   if (sysAdmin) {
-    return { mount: true, newNamespace: !hasPrivateCgroupNamespace(host.procCgroup) };
+    return { mount: true, newNamespace: !privateNamespace };
   }
   if (version >= FIRST_V2_ONLY_SYSTEMD && layout !== "v2") {
     throw new PreflightError(

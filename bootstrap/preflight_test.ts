@@ -48,6 +48,33 @@ Deno.test("planCgroups() leaves a writable cgroup2 alone", () => {
   assert.deepEqual(planCgroups(262, host), { mount: false, newNamespace: false });
 });
 
+Deno.test("planCgroups() gives systemd a namespace of its own over the host's writable cgroup2", () => {
+  // `--privileged --cgroupns=host` on a cgroup v2 host: the host's whole tree, writable.
+  const v2 = "1 0 0:1 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate";
+  const host = { mountinfo: v2, procCgroup: HOST, capEff: WITH_SYS_ADMIN };
+  for (const version of [252, 262]) {
+    assert.deepEqual(planCgroups(version, host), { mount: true, newNamespace: true });
+  }
+  // In the host's root cgroup /proc/self/cgroup shows "/" too; the namespace tells, and
+  // a namespace made there would still be rooted at the host's root.
+  const atRoot = { ...host, procCgroup: PRIVATE, cgroupNamespace: "cgroup:[4026531835]" };
+  assert.throws(
+    () => planCgroups(262, atRoot),
+    /^PreflightError: the container runs in the host's root cgroup/,
+  );
+  assert.deepEqual(planCgroups(262, { ...atRoot, cgroupNamespace: "cgroup:[4026532610]" }), {
+    mount: false,
+    newNamespace: false,
+  });
+  assert.throws(
+    () => planCgroups(252, { ...host, capEff: DOCKER_DEFAULT_CAPS }),
+    (e: unknown) =>
+      e instanceof PreflightError &&
+      e.problem.startsWith("/sys/fs/cgroup is the host's own writable cgroup2") &&
+      e.fix === "run with --cap-add SYS_ADMIN --cgroupns=private",
+  );
+});
+
 Deno.test("planCgroups() without CAP_SYS_ADMIN: v1 read-only or v2-only systemd fail with the flags", () => {
   const host = { mountinfo: HYBRID_MOUNTINFO, procCgroup: PRIVATE, capEff: DOCKER_DEFAULT_CAPS };
   for (const version of [252, 262]) {
