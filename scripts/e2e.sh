@@ -28,7 +28,8 @@ for f in short_lived memory boot agent_stop bootstrap_lifecycle compose podman c
   [ -f "tests/${f}_test.ts" ] && timed="$timed tests/${f}_test.ts"
 done
 SLOW="faults interceptor journald_config bootstrap bad_input main_unit_exit bad_config
-  hardening agent_errors agent_formats bootstrap_health service_logs security bootstrap_exit"
+  hardening agent_errors agent_formats bootstrap_health service_logs security bootstrap_exit
+  recipe host"
 parallel=""
 for f in $SLOW; do
   [ -f "tests/${f}_test.ts" ] && parallel="$parallel tests/${f}_test.ts"
