@@ -4,12 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { Container, delay, testEachImage } from "./harness.ts";
-import { IMAGE_TAGS, type ImageTag } from "./images.ts";
+import { type ImageTag, testImageTags } from "./images.ts";
 import { hasAgent, MINIMAL, runToExit } from "./bootstrap_helpers.ts";
 
 const selectedImages = (): ImageTag[] => {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+  return testImageTags();
 };
 
 /**
