@@ -8,6 +8,9 @@
 #    run) 0644, whatever modes the build context had;
 #  - enables journalagent.service and masks units that make no sense in a container
 #    (mask_units.sh);
+#  - on a split /usr (Debian 11 and older: /lib is a directory, not a link to usr/lib),
+#    links the generator into /lib/systemd/system-generators, where such a systemd
+#    looks for generators (not in /usr/lib/systemd/system-generators; measured on 247);
 #  - makes /var/lib/systemd/linger, logind's StateDirectory=, so that logind starts on
 #    a read-only root file system (docker run --read-only: docs/hardening.md);
 #  - empties /etc/machine-id and removes /var/lib/dbus/machine-id: systemd then makes a
@@ -36,6 +39,11 @@ find . ! -type d | while IFS= read -r file; do
     install -m 0644 "$file" "$target"
   fi
 done
+
+generators=/lib/systemd/system-generators
+if [ ! -L /lib ] && [ -d "$generators" ] && [ ! -e "$generators/containering-systemd-generator" ]; then
+  ln -s /usr/lib/systemd/system-generators/containering-systemd-generator "$generators/"
+fi
 
 systemctl enable journalagent.service
 sh "$lib/mask_units.sh"
