@@ -341,8 +341,9 @@ testEachImage("interceptor needs nothing newer than GLIBC_2.17", {
     // sigemptyset, sigaddset and __libc_current_sigrtmin (SIGRTMIN) after strcmp; the
     // sigtimedwait hook knows systemd-shutdown by program_invocation_short_name (listed
     // twice, as itself and as its alias __progname) and looks for SIGCHLD with sigismember.
+    // Debian 11's toolchain lists `environ` a third time, as its alias _environ.
     const imported = text.split("\n").filter((l) => /\*UND\*/.test(l))
-      .map((l) => l.trim().split(/\s+/).pop()).sort();
+      .map((l) => l.trim().split(/\s+/).pop()).filter((s) => s !== "_environ").sort();
     assert.deepEqual(imported, [
       "_ITM_deregisterTMCloneTable",
       "_ITM_registerTMCloneTable",
