@@ -7,9 +7,9 @@
  * SYSTEMD_STDERR_FILENO (the original project's names).
  *
  * - The copies are made with F_DUPFD_CLOEXEC before systemd's main(): systemd's
- *   start-up sweep collects only inherited fds without FD_CLOEXEC (since 251; before,
- *   all of them, and the close hook keeps the copies open), so it leaves them alone,
- *   and they never leak into forked children or services.
+ *   start-up sweep collects only inherited fds without FD_CLOEXEC (252 and later; 247
+ *   collects all of them, and the close hook keeps the copies open), so it leaves them
+ *   alone, and they never leak into forked children or services.
  * - daemon-reexec and soft-reboot exec PID 1 again: the exec hooks below clear
  *   FD_CLOEXEC right before that exec (in PID 1 only), and the new instance re-adopts
  *   the fds named by the variables and sets FD_CLOEXEC again.
@@ -258,7 +258,7 @@ EXPORT int execle(const char *path, const char *arg, ...) {
 
 /*
  * close(2), as glibc's (one close system call), except in PID 1 for the copies: there it
- * does nothing and returns 0. systemd before 251 (Debian 11's 247) collects every fd it
+ * does nothing and returns 0. systemd 247 (Debian 11; not 252 and later) collects every fd it
  * inherits at start, close-on-exec or not (fdset_new_fill() in main.c's collect_fds()),
  * and close()s those no unit claimed once the manager is up; the copies made before
  * main() went with them, and PID 1 gave their numbers to its own pipes, which the agent
