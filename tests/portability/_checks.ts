@@ -8,7 +8,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Container } from "../harness.ts";
+import { type Container, delay } from "../harness.ts";
 
 /** The `docker run -e` value the env check looks for. */
 export const APP_MODE = "from docker run -e";
@@ -41,25 +41,38 @@ export async function expectOnce(c: Container, line: string, timeoutMs = 30_000)
   assert.equal(await countLines(c, line), 1, `"${line}" in the log more than once`);
 }
 
-/** PID 1 is systemd of the expected major version. */
-export async function checkBoot(c: Container, systemdMajor: number): Promise<void> {
+/**
+ * PID 1 is systemd of the expected major version, and journalagent.service becomes
+ * active within `agentTimeoutMs` (the boot does not wait for it).
+ */
+export async function checkBoot(
+  c: Container,
+  systemdMajor: number,
+  agentTimeoutMs = 10_000,
+): Promise<void> {
   assert.equal((await c.exec(["cat", "/proc/1/comm"])).stdout.trim(), "systemd");
   const v = await c.exec(["systemctl", "--version"]);
   assert.match(v.stdout, new RegExp(`^systemd ${systemdMajor}\\b`), v.stdout);
-  const agent = await c.exec(["systemctl", "is-active", "journalagent.service"]);
-  assert.equal(agent.stdout.trim(), "active", "journalagent.service");
+  const deadline = Date.now() + agentTimeoutMs;
+  let state = "";
+  while ((state = await agentState(c)) !== "active" && Date.now() < deadline) await delay(200);
+  assert.equal(state, "active", "journalagent.service");
 }
 
-/** A transient service's line reaches the container log, once. */
-export async function checkForwarding(c: Container): Promise<void> {
+async function agentState(c: Container): Promise<string> {
+  return (await c.exec(["systemctl", "is-active", "journalagent.service"])).stdout.trim();
+}
+
+/** A transient service's line reaches the container log, once, within `timeoutMs`. */
+export async function checkForwarding(c: Container, timeoutMs = 30_000): Promise<void> {
   const line = `csd-portability: hello from ${c.tag} ${crypto.randomUUID().slice(0, 8)}`;
   const r = await c.exec(["systemd-run", "--quiet", "--collect", "--wait", "/bin/echo", line]);
   assert.equal(r.code, 0, r.stderr);
-  await expectOnce(c, line);
+  await expectOnce(c, line, timeoutMs);
 }
 
 /** `docker run -e APP_MODE=...` reaches a service of the image's own (the generator). */
-export async function checkEnv(c: Container): Promise<void> {
+export async function checkEnv(c: Container, timeoutMs = 30_000): Promise<void> {
   const unit = "[Unit]\nDescription=CSD Env Check\n[Service]\nType=oneshot\n" +
     `ExecStart=/bin/sh -c 'echo "csd-env: APP_MODE=$APP_MODE"'\n`;
   const r = await c.sh(
@@ -67,15 +80,27 @@ export async function checkEnv(c: Container): Promise<void> {
       "systemctl daemon-reload && systemctl start csd-env.service",
   );
   assert.equal(r.code, 0, r.stderr);
-  await expectOnce(c, `csd-env: APP_MODE=${APP_MODE}`);
+  await expectOnce(c, `csd-env: APP_MODE=${APP_MODE}`, timeoutMs);
 }
 
-/** `containering-systemd doctor` exits 0 and finds systemd `running`. */
-export async function checkDoctor(c: Container, systemdMajor: number): Promise<void> {
-  const r = await c.exec(["containering-systemd", "doctor"], { timeoutMs: 60_000 });
+/**
+ * `containering-systemd doctor` exits 0 and finds systemd `running` (or, with
+ * `degraded`, "degraded" as a warning).
+ */
+export async function checkDoctor(
+  c: Container,
+  systemdMajor: number,
+  options: { degraded?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
+  const r = await c.exec(["containering-systemd", "doctor"], {
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`^systemd +ok +.*version ${systemdMajor}$`, "m"), r.stdout);
-  assert.match(r.stdout, /^system state +ok +running$/m, r.stdout);
+  const state = options.degraded
+    ? /^system state +warn +degraded$/m
+    : /^system state +ok +running$/m;
+  assert.match(r.stdout, state, r.stdout);
   assert.match(r.stdout, /^interceptor +ok\b/m, r.stdout);
 }
 
