@@ -1,6 +1,9 @@
 # containering-systemd: systemd as PID 1, its journal forwarded to the container's
 # stdout/stderr. One Dockerfile for every supported Debian; pick it with BASE_IMAGE:
-#   debian:12-slim (systemd 252), debian:13-slim (257), debian:sid-slim (canary, newest).
+#   debian:12-slim (systemd 252), debian:13-slim (257), debian:sid-slim (canary, newest);
+#   on request debian:11-slim (247, the oldest tested) and the arm64 bases
+#   arm64v8/debian:12-slim, :13-slim, :sid-slim (the base's architecture picks the Deno
+#   binary and the interceptor's compiler: see the deno stage).
 # Built by `deno task images` (scripts/images.ts), which first runs `deno task build`
 # so that dist/ holds the bundled TypeScript.
 ARG BASE_IMAGE=debian:12-slim
@@ -13,6 +16,19 @@ RUN apt-get update \
 COPY interceptor/ /src/interceptor/
 RUN make -C /src/interceptor
 
+# The Deno runtime for the base's architecture (dpkg's amd64 or arm64): the npm package
+# @deno/linux-x64-glibc or @deno/linux-arm64-glibc. npm installs this machine's;
+# scripts/images.ts fetches the other one (scripts/deno_binary.sh) for an arm64 image.
+FROM ${BASE_IMAGE} AS deno
+COPY node_modules/@deno/ /deno/
+RUN arch=$(dpkg --print-architecture) \
+ && case $arch in amd64) pkg=linux-x64-glibc ;; arm64) pkg=linux-arm64-glibc ;; *) pkg=none ;; esac \
+ && if [ ! -x "/deno/$pkg/deno" ]; then \
+      echo "Dockerfile: no Deno for $arch (node_modules/@deno/$pkg/deno); run sh scripts/deno_binary.sh $arch" >&2; \
+      exit 1; \
+    fi \
+ && mkdir /out && mv "/deno/$pkg/deno" /out/deno
+
 # The tree: every file the project adds, at its path under / (rootfs/, units/ under
 # etc/systemd/system/, the interceptor, the Deno runtime and the bundled TypeScript under
 # usr/lib/containering-systemd/), with normalized modes: directories and executables
@@ -22,7 +38,7 @@ RUN make -C /src/interceptor
 # of one another: one COPY brings both into the image at the size of one (both builders
 # keep hard links within a COPY).
 FROM ${BASE_IMAGE} AS tree
-COPY node_modules/@deno/linux-x64-glibc/deno /opt/containering-systemd/usr/lib/containering-systemd/deno
+COPY --from=deno /out/deno /opt/containering-systemd/usr/lib/containering-systemd/deno
 COPY --from=interceptor /src/interceptor/libjournalagent_interceptor.so /opt/containering-systemd/usr/lib/
 COPY rootfs/ /opt/containering-systemd/
 COPY units/ /opt/containering-systemd/etc/systemd/system/

@@ -7,6 +7,8 @@
 import { dropSysBoot } from "./capabilities.ts";
 import { BootstrapConfigError, parseBootstrapConfig } from "./config.ts";
 import { containerEnvironment, passedNames } from "./environment.ts";
+import { containerVariable } from "./container_variable.ts";
+import { readIfExists } from "./_read.ts";
 import { exec } from "./exec.ts";
 import { prepareJournalBudget } from "./memory.ts";
 import {
@@ -81,12 +83,13 @@ export const INTERCEPTOR_VARIABLES: readonly string[] = [
  *
  * @param env The container's environment ({@link containerEnvironment}).
  * @param config What to pass and the main unit.
- * @returns `env` without `CSD_*` and {@link INTERCEPTOR_VARIABLES}, plus LD_PRELOAD
- *   and the {@link PID1_VARIABLES}.
+ * @returns `env` without `CSD_*` and {@link INTERCEPTOR_VARIABLES}, plus LD_PRELOAD,
+ *   the {@link PID1_VARIABLES} and `container` when `config.container` is given
+ *   (bootstrap/container_variable.ts).
  */
 export function pid1Environment(
   env: Record<string, string>,
-  config: { passEnvironment: boolean; mainUnit?: string },
+  config: { passEnvironment: boolean; mainUnit?: string; container?: string },
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
@@ -101,6 +104,7 @@ export function pid1Environment(
     out[PID1_VARIABLES.passNames] = passedNames(env).join(" ");
   }
   if (config.mainUnit) out[PID1_VARIABLES.mainUnit] = config.mainUnit;
+  if (config.container) out.container = config.container;
   return out;
 }
 
@@ -149,5 +153,14 @@ export async function runBootstrap(
   const uidMap = Deno.readTextFileSync("/proc/self/uid_map");
   if (userNamespaceMap(uidMap)) checkCgroupOwner(uidMap, Deno.statSync("/sys/fs/cgroup").uid ?? 0);
   dropSysBoot();
-  return exec(systemd, [systemd, ...systemdArguments(args)], pid1Environment(env, config));
+  const container = containerVariable(
+    await version,
+    env,
+    readIfExists("/.dockerenv") !== undefined,
+  );
+  return exec(
+    systemd,
+    [systemd, ...systemdArguments(args)],
+    pid1Environment(env, { ...config, container }),
+  );
 }

@@ -38,6 +38,28 @@ export class InstallError extends Error {
   override name = "InstallError";
 }
 
+/** The generator the tree installs (environment passthrough, main unit, ctrl-alt-del). */
+const GENERATOR = "/usr/lib/systemd/system-generators/containering-systemd-generator";
+
+/**
+ * On a split /usr (Debian 11 and older: /lib a directory, not a link to usr/lib), links
+ * the generator into /lib/systemd/system-generators, the directory such a systemd reads
+ * (systemd.generator(7) of 247 lists /lib/systemd/system-generators; 247 ignored the
+ * /usr/lib one: no environment passthrough, no main unit). Does nothing on a merged /usr.
+ *
+ * @param root The file system's root, for tests. @default "/"
+ */
+export async function linkGeneratorOnSplitUsr(root = "/"): Promise<void> {
+  const lib = await Deno.lstat(`${root}lib`).catch(() => null);
+  if (lib === null || lib.isSymlink) return;
+  const dir = `${root}lib/systemd/system-generators`;
+  const isDir = await Deno.stat(dir).then((s) => s.isDirectory, () => false);
+  if (!isDir) return;
+  await Deno.symlink(GENERATOR, `${dir}/containering-systemd-generator`).catch((e) => {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+  });
+}
+
 /** Options for {@link install}. */
 export interface InstallOptions {
   /** The facts to decide on. @default read from the system ({@link readInstallFacts}) */
@@ -80,6 +102,7 @@ export async function install(options: InstallOptions = {}): Promise<string> {
         "check /etc/systemd/system/journalagent.service",
     );
   }
+  await linkGeneratorOnSplitUsr();
   for (const unit of MASKED_UNITS) {
     const path = `/etc/systemd/system/${unit}`;
     await Deno.remove(path).catch((e) => {

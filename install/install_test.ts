@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { install, InstallError, MASKED_UNITS } from "./install.ts";
+import { install, InstallError, linkGeneratorOnSplitUsr, MASKED_UNITS } from "./install.ts";
 import type { InstallFacts } from "./prerequisites.ts";
 
 const complete: InstallFacts = {
@@ -29,4 +29,25 @@ Deno.test("install() stops at the first missing prerequisite, before it changes 
 Deno.test("MASKED_UNITS names units only, each once", () => {
   assert.equal(new Set(MASKED_UNITS).size, MASKED_UNITS.length);
   for (const u of MASKED_UNITS) assert.match(u, /^[\w@-]+\.(service|timer)$/);
+});
+
+Deno.test("linkGeneratorOnSplitUsr() links the generator only where /lib is a directory", async () => {
+  const split = await Deno.makeTempDir({ prefix: "csd-root-" });
+  const merged = await Deno.makeTempDir({ prefix: "csd-root-" });
+  try {
+    await Deno.mkdir(`${split}/lib/systemd/system-generators`, { recursive: true });
+    await linkGeneratorOnSplitUsr(`${split}/`);
+    await linkGeneratorOnSplitUsr(`${split}/`); // twice is harmless
+    assert.equal(
+      await Deno.readLink(`${split}/lib/systemd/system-generators/containering-systemd-generator`),
+      "/usr/lib/systemd/system-generators/containering-systemd-generator",
+    );
+    await Deno.mkdir(`${merged}/usr/lib/systemd/system-generators`, { recursive: true });
+    await Deno.symlink("usr/lib", `${merged}/lib`);
+    await linkGeneratorOnSplitUsr(`${merged}/`);
+    assert.deepEqual([...Deno.readDirSync(`${merged}/usr/lib/systemd/system-generators`)], []);
+  } finally {
+    await Deno.remove(split, { recursive: true });
+    await Deno.remove(merged, { recursive: true });
+  }
 });

@@ -13,7 +13,7 @@ export const TREE = "/opt/containering-systemd";
  * The oldest systemd this project tests (Debian 12). Older ones get a warning, not a
  * refusal: what the oldest working one is, is measured separately (docs/recipe.md).
  */
-export const OLDEST_TESTED_SYSTEMD = 252;
+export const OLDEST_TESTED_SYSTEMD = 247;
 
 /**
  * Files the tree puts in place that the image cannot run without; one missing means the

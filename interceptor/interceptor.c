@@ -7,7 +7,8 @@
  * SYSTEMD_STDERR_FILENO (the original project's names).
  *
  * - The copies are made with F_DUPFD_CLOEXEC before systemd's main(): systemd's
- *   start-up sweep collects only inherited fds without FD_CLOEXEC, so it leaves them
+ *   start-up sweep collects only inherited fds without FD_CLOEXEC (252 and later; 247
+ *   collects all of them, and the close hook keeps the copies open), so it leaves them
  *   alone, and they never leak into forked children or services.
  * - daemon-reexec and soft-reboot exec PID 1 again: the exec hooks below clear
  *   FD_CLOEXEC right before that exec (in PID 1 only), and the new instance re-adopts
@@ -253,6 +254,24 @@ EXPORT int execle(const char *path, const char *arg, ...) {
         va_end(ap);
         return exec_keeping(path, (char *const *)argv, envp);
     }
+}
+
+/*
+ * close(2), as glibc's (one close system call), except in PID 1 for the copies: there it
+ * does nothing and returns 0. systemd 247 (Debian 11; not 252 and later) collects every fd it
+ * inherits at start, close-on-exec or not (fdset_new_fill() in main.c's collect_fds()),
+ * and close()s those no unit claimed once the manager is up; the copies made before
+ * main() went with them, and PID 1 gave their numbers to its own pipes, which the agent
+ * then opened as "the container's stdout" (EPIPE; measured on 247). Later systemd skips
+ * close-on-exec fds there, so the hook never fires. A child forked from PID 1 closes its
+ * inherited copies for real (getpid() != 1).
+ */
+EXPORT int close(int fd) {
+    int i;
+    for (i = 0; i < STREAMS; i++)
+        if (fd >= 0 && fd == kept[i] && getpid() == 1)
+            return 0;
+    return (int)syscall(SYS_close, fd);
 }
 
 /*

@@ -13,11 +13,10 @@
  */
 import { CriClient, ensureContainerd } from "./_cri.ts";
 import { loadImage, podmanBinary } from "./_podman.ts";
-import { IMAGE_TAGS, imageName } from "./images.ts";
+import { imageName, testImageTags } from "./images.ts";
 import { buildRecipeImage, buildServiceLogsImage, RECIPE_BASES } from "./_example_images.ts";
 
-const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-const tags = IMAGE_TAGS.filter((t) => !want || want.includes(t));
+const tags = testImageTags();
 let failed = false;
 
 /** Runs one step, printing how long it took or why it failed. */

@@ -40,7 +40,8 @@ testEachImage(
     const lines = out.trimEnd().split("\n");
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     const execStop = at(/^stoplogger ExecStop ran$/);
-    const stopped = at(/^Stopped csd-stoplog\.service\b/);
+    // systemd 247 names the unit by its description only ("Stopped CSD Stop Logger.").
+    const stopped = at(/^Stopped (csd-stoplog\.service\b|CSD Stop Logger\.$)/);
     const shuttingDown = at(/^Shutting down\.$/);
     const journalStopped = at(/^Journal stopped$/);
     assert.ok(execStop >= 0, "the service's ExecStop output is in the log");

@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { type Container, delay, testEachImageShared } from "./harness.ts";
-import { IMAGE_TAGS, type ImageTag } from "./images.ts";
+import { type ImageTag, testImageTags } from "./images.ts";
 import { MINIMAL, runToExit } from "./bootstrap_helpers.ts";
 
 /** Wrong values for every setting: [variable, value]. */
@@ -56,10 +56,9 @@ function valuesFor(tag: ImageTag): readonly [string, string][] {
 }
 
 const selectedImages = (): ImageTag[] => {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
   const flags = Deno.env.get("CSD_TEST_FLAGS")?.split(",").map((s) => s.trim());
   if (flags && !flags.includes("minimal")) return [];
-  return IMAGE_TAGS.filter((t) => !want || want.includes(t));
+  return testImageTags();
 };
 
 /** Runs `fn` over `items`, `n` at a time. */

@@ -4,12 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { delay, docker, testEachImage } from "./harness.ts";
-import { IMAGE_TAGS, type ImageTag } from "./images.ts";
+import { type ImageTag, testImageTags } from "./images.ts";
 import { runToExit } from "./bootstrap_helpers.ts";
 
 const selectedImages = (): ImageTag[] => {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+  return testImageTags();
 };
 
 /** Parses the doctor's table into check -> [status, detail]. */

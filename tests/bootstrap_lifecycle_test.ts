@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { delay, docker, TEST_LABEL, testEachImage } from "./harness.ts";
-import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { imageName, type ImageTag, testImageTags } from "./images.ts";
 import { containerName, hasAgent, MINIMAL, waitRunning } from "./bootstrap_helpers.ts";
 import { PtyProcess } from "./pty.ts";
 
@@ -26,8 +26,7 @@ function assertShutdownLogged(log: string): void {
 }
 
 const selectedImages = (): ImageTag[] => {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+  return testImageTags();
 };
 
 /** A directory of unit files, bind-mounted into test containers. */

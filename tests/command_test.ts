@@ -7,12 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { Container, docker } from "./harness.ts";
-import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { imageName, type ImageTag, testImageTags } from "./images.ts";
 import { containerName } from "./bootstrap_helpers.ts";
 
 const selected = ((): ImageTag[] => {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+  return testImageTags();
 })();
 
 /** `docker run --rm [-i] IMAGE ...args` (no flags: a command needs none), to its end. */

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { stripVTControlCharacters } from "node:util";
 import { delay, docker, uniqueSuffix } from "./harness.ts";
-import { dockerBinary, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { dockerBinary, imageName, type ImageTag, testImageTags } from "./images.ts";
 
 const SCRIPT = new URL("../scripts/ensure_compose.sh", import.meta.url).pathname;
 const DIR = new URL("../docs/compose/", import.meta.url).pathname;
@@ -23,8 +23,7 @@ const HEALTHY_AFTER_RUNNING_MS = 3000;
 const STOP_MS = 2000;
 
 const tag: ImageTag = (() => {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-  return IMAGE_TAGS.find((t) => !want || want.includes(t)) ?? "12";
+  return testImageTags()[0] ?? "12";
 })();
 
 /** `MAJOR PATH` lines of scripts/ensure_compose.sh, or why there is no Compose. */

@@ -19,12 +19,11 @@ import {
   parseCriLog,
   Pod,
 } from "./_cri.ts";
-import { dockerBinary, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { dockerBinary, imageName, type ImageTag, testImageTags } from "./images.ts";
 import { hardenedPod } from "./_hardened_pod.ts";
 
 const list = (env: string) => Deno.env.get(env)?.split(",").map((s) => s.trim());
-const wantImages = list("CSD_TEST_IMAGES");
-const TAGS = IMAGE_TAGS.filter((t) => !wantImages || wantImages.includes(t));
+const TAGS = testImageTags();
 /** containerd 1 (the host's, 1.6 on Debian 12) and 2 (Debian sid's); CSD_TEST_CONTAINERD picks. */
 const MAJORS = (["1", "2"] as const).filter((m) =>
   list("CSD_TEST_CONTAINERD")?.includes(m) ?? true

@@ -7,12 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { CriClient, type CriSetup, ensureContainerd } from "./_cri.ts";
-import { IMAGE_TAGS, imageName } from "./images.ts";
+import { imageName, testImageTags } from "./images.ts";
 import { uniqueSuffix } from "./harness.ts";
 
 const list = (env: string) => Deno.env.get(env)?.split(",").map((s) => s.trim());
-const wantImages = list("CSD_TEST_IMAGES");
-const TAGS = IMAGE_TAGS.filter((t) => !wantImages || wantImages.includes(t));
+const TAGS = testImageTags();
 /** containerd 1 (the host's, 1.6 on Debian 12) and 2 (Debian sid's); CSD_TEST_CONTAINERD picks. */
 const MAJORS = (["1", "2"] as const).filter((m) =>
   list("CSD_TEST_CONTAINERD")?.includes(m) ?? true

@@ -18,7 +18,7 @@
  */
 import assert from "node:assert/strict";
 import { Container, delay, docker, FLAG_SETS, testEachImage, uniqueSuffix } from "./harness.ts";
-import { dockerBinary, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { dockerBinary, imageName, type ImageTag, testImageTags } from "./images.ts";
 import {
   agentPid,
   describeLoss,
@@ -515,10 +515,9 @@ for (const tag of selectedImages()) {
 }
 
 function selectedImages(): ImageTag[] {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
   const flags = Deno.env.get("CSD_TEST_FLAGS")?.split(",").map((s) => s.trim());
   if (flags && !flags.includes("minimal")) return [];
-  return IMAGE_TAGS.filter((t) => !want || want.includes(t));
+  return testImageTags();
 }
 
 async function slowReader(tag: ImageTag): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { delay, docker, FLAG_SETS, TEST_LABEL } from "./harness.ts";
-import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { imageName, type ImageTag, testImageTags } from "./images.ts";
 import { containerName, pooled } from "./bootstrap_helpers.ts";
 
 /**
@@ -208,9 +208,7 @@ async function runCase(tag: ImageTag, c: Case): Promise<{ wrong: string; log: st
   }
 }
 
-const selected = (Deno.env.get("CSD_TEST_IMAGES") ?? IMAGE_TAGS.join(",")).split(",");
-
-for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
+for (const tag of testImageTags()) {
   Deno.test({
     name:
       `hardening: every setting boots with a forwarded line or stops with one line [debian-${tag}]`,
@@ -242,7 +240,7 @@ for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
  */
 const USERNS_HOST = Deno.env.get("CSD_TEST_USERNS_HOST");
 
-for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
+for (const tag of testImageTags()) {
   Deno.test({
     name: `hardening: under --userns-remap the container stops with one line [debian-${tag}]`,
     ignore: !USERNS_HOST,

@@ -15,12 +15,13 @@
  * ```
  *
  * Environment: DOCKER (client binary), CSD_IMAGE_REPO (image repository),
- * CSD_TEST_IMAGES (comma-separated subset of 12,13,sid), CSD_TEST_FLAGS (subset of
+ * CSD_TEST_IMAGES (comma-separated tags: 12,13,sid by default, also 11 and the arm64 ones;
+ * tests/images.ts), CSD_TEST_FLAGS (subset of
  * the flag sets).
  *
  * @module
  */
-import { dockerBinary, IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { dockerBinary, imageName, type ImageTag, testImageTags } from "./images.ts";
 
 /**
  * Named sets of `docker run` flags, as the README documents them.
@@ -441,7 +442,7 @@ function selected<T extends string>(env: string, all: readonly T[]): T[] {
 export interface EachImageOptions extends Omit<StartOptions, "flags"> {
   /** Flag sets to run the test under. @default ["minimal", "privileged"] */
   flags?: FlagSet[];
-  /** Images to run on. @default all of {@link IMAGE_TAGS} */
+  /** Images to run on. @default the selected ones (tests/images.ts, `testImageTags`) */
   images?: ImageTag[];
   /** Skip the test. */
   ignore?: boolean;
@@ -477,7 +478,7 @@ function forEachImage(
   options: EachImageOptions,
   test: (tag: ImageTag, flags: FlagSet) => (t: Deno.TestContext) => Promise<void>,
 ): void {
-  const images = selected("CSD_TEST_IMAGES", options.images ?? IMAGE_TAGS);
+  const images = testImageTags(options.images);
   const flagSets = selected(
     "CSD_TEST_FLAGS",
     options.flags ?? (Object.keys(FLAG_SETS) as FlagSet[]),

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { docker } from "./harness.ts";
-import { IMAGE_TAGS, imageName, type ImageTag } from "./images.ts";
+import { imageName, type ImageTag, testImageTags } from "./images.ts";
 import {
   containerName,
   MINIMAL,
@@ -129,9 +129,7 @@ function messages(log: string): string[] {
   return log.trim().split("\n").map((l) => /"MESSAGE":"((?:[^"\\]|\\.)*)"/.exec(l)?.[1] ?? l);
 }
 
-const selected = (Deno.env.get("CSD_TEST_IMAGES") ?? IMAGE_TAGS.join(",")).split(",");
-
-for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
+for (const tag of testImageTags()) {
   Deno.test({
     name: `main unit: the container exits as a shell would, for every case [debian-${tag}]`,
     sanitizeResources: false,

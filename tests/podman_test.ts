@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { delay, uniqueSuffix } from "./harness.ts";
-import { IMAGE_TAGS, type ImageTag } from "./images.ts";
+import { type ImageTag, testImageTags } from "./images.ts";
 import { loadImage, podman, podmanBinary } from "./_podman.ts";
 import { floodScenario, stallScenario } from "./_memory.ts";
 
@@ -41,8 +41,7 @@ async function waitRunning(name: string): Promise<string> {
 }
 
 const selected = (): ImageTag[] => {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+  return testImageTags();
 };
 
 for (const tag of selected()) {

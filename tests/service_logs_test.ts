@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { delay, docker } from "./harness.ts";
-import { IMAGE_TAGS } from "./images.ts";
+import { testImageTags } from "./images.ts";
 import { containerName, runDetached, waitRunning } from "./bootstrap_helpers.ts";
 import { buildServiceLogsImage, SERVICE_LOGS_DIR, serviceLogsImage } from "./_example_images.ts";
 
@@ -52,9 +52,7 @@ Deno.test("docs/service-logs.md shows docs/service-logs/Dockerfile verbatim", as
   assert.ok(doc.includes(text.trimEnd()), "docs/service-logs.md lacks its Dockerfile");
 });
 
-const selected = (Deno.env.get("CSD_TEST_IMAGES") ?? IMAGE_TAGS.join(",")).split(",");
-
-for (const tag of IMAGE_TAGS.filter((t) => selected.includes(t))) {
+for (const tag of testImageTags()) {
   Deno.test({
     name: `nginx logs, output priorities and doctor's failed units [debian-${tag}]`,
     sanitizeResources: false,

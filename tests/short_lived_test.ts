@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { Container, delay, docker } from "./harness.ts";
-import { IMAGE_TAGS, type ImageTag } from "./images.ts";
+import { type ImageTag, testImageTags } from "./images.ts";
 
 /**
  * Containers of a timed case (a `docker stop` under 2 s) started at once: 1, since on a
@@ -29,8 +29,7 @@ const WAVE = 5;
 const STOP_LIMIT_MS = 2000;
 
 const selectedImages = (): ImageTag[] => {
-  const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
-  return want ? IMAGE_TAGS.filter((t) => want.includes(t)) : [...IMAGE_TAGS];
+  return testImageTags();
 };
 
 /** A directory with the main unit that fails at once, bind-mounted into containers. */
