@@ -1,6 +1,7 @@
 /**
- * Makes the image a portability test runs: `deno task build` when dist/ lacks the
- * bundles, then scripts/images.ts TAG, which builds what the image needs first (the base
+ * Makes the image a portability test runs: `deno task build` (once per process: a
+ * dist/ left from an older checkout would go into the image unnoticed), then
+ * scripts/images.ts TAG, which builds what the image needs first (the base
  * image from Debian's archive, and for arm64 the emulation and the arm64 Deno) and then
  * the image itself, from Docker's build cache when nothing changed. Once per process and
  * tag.
@@ -12,6 +13,7 @@ import { type ImageTag } from "../images.ts";
 const root = new URL("../../", import.meta.url).pathname;
 const deno = Deno.execPath();
 const built = new Map<ImageTag, Promise<void>>();
+let bundled: Promise<void> | undefined;
 
 async function run(what: string, args: string[]): Promise<void> {
   const t0 = performance.now();
@@ -36,23 +38,11 @@ export function ensureImage(tag: ImageTag): Promise<void> {
   let p = built.get(tag);
   if (!p) {
     p = (async () => {
-      const bundles = ["dist/containering-systemd.js", "dist/containering-systemd-fast.js"];
-      if (!bundles.every((f) => exists(`${root}${f}`))) {
-        await run("deno task build", ["run", "-A", "scripts/build.ts"]);
-      }
+      bundled ??= run("deno task build", ["run", "-A", "scripts/build.ts"]);
+      await bundled;
       await run(`scripts/images.ts ${tag}`, ["run", "-A", "scripts/images.ts", tag]);
     })();
     built.set(tag, p);
   }
   return p;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
