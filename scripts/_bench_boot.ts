@@ -391,7 +391,10 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   const restarts = Number(values.restarts);
   const tags = values.images.split(",").map((t) => t.trim()) as ImageTag[];
-  if (!(runs >= 1) || !(restarts >= 0) || tags.some((t) => !IMAGE_TAGS.includes(t))) {
+  if (
+    !(runs >= 1) || !(restarts >= 0) ||
+    tags.some((t) => !(IMAGE_TAGS as readonly string[]).includes(t))
+  ) {
     console.error(
       "usage: deno run -A scripts/_bench_boot.ts [--images 12,13,sid] [--runs 7] " +
         "[--restarts 5] [--output docs/bench.md|-]",
