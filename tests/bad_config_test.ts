@@ -43,6 +43,10 @@ export const BAD_VALUES: readonly [string, string][] = [
   ["JOURNALAGENT_DIRECTORY", "var/log/journal"],
   ["JOURNALAGENT_SOURCE_PID", "0"],
   ["JOURNALAGENT_SOURCE_PID", "init"],
+];
+
+/** Wrong values of the bootstrap's own settings, checked at start only (not the agent's). */
+const BAD_BOOTSTRAP_VALUES: readonly [string, string][] = [
   ["CSD_HEALTH_HOLD", "abc"],
   ["CSD_HEALTH_HOLD", "1.5"],
 ];
@@ -81,7 +85,7 @@ for (const tag of selectedImages()) {
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
-      const values = valuesFor(tag);
+      const values = [...valuesFor(tag), ...(tag === "12" ? BAD_BOOTSTRAP_VALUES : [])];
       const problems = (await pool(values, 3, async ([name, value]) => {
         const r = await runToExit(tag, [...MINIMAL, "-e", `${name}=${value}`], {
           timeoutMs: 30_000,
