@@ -101,15 +101,18 @@ export class JournaldActivity {
   /**
    * Whether journald is idle now.
    *
-   * @returns true if every journald process sleeps in state `S` or has exited, or if
-   *   none runs (then nothing writes the journal); false if one runs, waits on the disk,
-   *   is stopped, or its state cannot be read.
+   * @returns true if every journald process sleeps in state `S`; false if one runs,
+   *   waits on the disk, is stopped, has exited (a zombie: its successor, not yet known,
+   *   may be writing), or its state cannot be read, and while none is known (between a
+   *   journald's exit and its successor's start). The reader then holds the newest entry
+   *   for at most a second (reader.ts), so an absent journald costs latency, not entries.
    */
   idle(): boolean {
     if (this.#pids === null) this.#find();
     let state = this.#state();
-    // A PID gone (journald restarted or exited): look again. If a state stays unreadable
-    // (e.g. /proc mounted with hidepid=), look again at most once a second.
+    // A PID gone or a zombie (journald restarted or exited), or none known: look again.
+    // If that does not help (no journald yet, /proc mounted with hidepid=), look again at
+    // most once a second.
     if (state === "unknown" && this.#now() - this.#blindAt >= FIND_INTERVAL_MS) {
       this.#find();
       state = this.#state();
@@ -119,12 +122,16 @@ export class JournaldActivity {
   }
 
   #state(): "idle" | "busy" | "unknown" {
+    // None known: between a journald's exit and its successor's start (or when the
+    // lookup ran then, which once left the check blind until the agent's next start).
+    if (this.#pids!.length === 0) return "unknown";
     let busy = false;
     for (const pid of this.#pids!) {
       const state = procState(this.#proc.read(pid, "stat") ?? "");
-      if (state === undefined) return "unknown";
-      // A zombie writes nothing any more; any state but sleeping may be mid-entry.
-      if (state !== "S" && state !== "Z" && state !== "X") busy = true;
+      // Gone, or a zombie: that journald exited, and a successor may be writing already.
+      if (state === undefined || state === "Z" || state === "X") return "unknown";
+      // Any state but sleeping may be mid-entry.
+      if (state !== "S") busy = true;
     }
     return busy ? "busy" : "idle";
   }
@@ -132,7 +139,10 @@ export class JournaldActivity {
   #find(): void {
     const found: number[] = [];
     for (const pid of this.#proc.pids()) {
-      if (this.#proc.read(pid, "comm")?.trim() === JOURNALD_COMM) found.push(pid);
+      if (this.#proc.read(pid, "comm")?.trim() !== JOURNALD_COMM) continue;
+      // An exited journald not yet reaped is not the one that writes.
+      const state = procState(this.#proc.read(pid, "stat") ?? "");
+      if (state !== "Z" && state !== "X") found.push(pid);
     }
     this.#pids = found;
   }

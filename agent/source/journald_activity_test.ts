@@ -40,14 +40,50 @@ Deno.test("JournaldActivity is idle only while every journald sleeps", () => {
     procs.get(40)!.state = busy;
     assert.equal(a.idle(), false, busy);
   }
-  procs.get(40)!.state = "Z"; // exited, not reaped: writes nothing any more
-  assert.equal(a.idle(), true);
   procs.get(40)!.state = "S";
   assert.equal(a.idle(), true);
   assert.equal(scans(), 1);
 });
 
-Deno.test("JournaldActivity finds a restarted journald, and is idle with none", () => {
+Deno.test("JournaldActivity is busy while an exited journald's successor writes", () => {
+  // journald restarted: the old one exited and is not reaped yet (Z), the new one runs.
+  // Treating the zombie as idle read the new one's newest entry half written: the fault
+  // suite's restart-journald lost 1 of 25,000 entries on 262 so.
+  const procs = new Map([[40, { comm: "systemd-journal", state: "S" }]]);
+  const { proc, scans } = fakeProc(procs);
+  const a = new JournaldActivity(proc);
+  assert.equal(a.idle(), true);
+  procs.get(40)!.state = "Z";
+  procs.set(41, { comm: "systemd-journal", state: "R" });
+  assert.equal(a.idle(), false);
+  assert.equal(scans(), 2);
+  procs.delete(40);
+  procs.get(41)!.state = "S";
+  assert.equal(a.idle(), true);
+  assert.equal(scans(), 2);
+});
+
+Deno.test("JournaldActivity is not idle while no journald is known, and finds the next", () => {
+  // The lookup ran between a journald's exit and its successor's start: before, an empty
+  // list read as idle for good (the successor was never looked up).
+  let t = 0;
+  const procs = new Map<number, { comm: string; state?: string }>();
+  const { proc, scans } = fakeProc(procs);
+  const a = new JournaldActivity(proc, () => t);
+  assert.equal(a.idle(), false);
+  procs.set(41, { comm: "systemd-journal", state: "R" });
+  t = 500;
+  assert.equal(a.idle(), false); // not looked up again within the second
+  assert.equal(scans(), 2);
+  t = 1000;
+  assert.equal(a.idle(), false); // found, and busy
+  assert.equal(scans(), 3);
+  procs.get(41)!.state = "S";
+  assert.equal(a.idle(), true);
+  assert.equal(scans(), 3);
+});
+
+Deno.test("JournaldActivity finds a restarted journald, and is not idle with none", () => {
   const procs = new Map([[40, { comm: "systemd-journal", state: "S" }]]);
   const { proc, scans } = fakeProc(procs);
   const a = new JournaldActivity(proc);
@@ -57,7 +93,7 @@ Deno.test("JournaldActivity finds a restarted journald, and is idle with none", 
   assert.equal(a.idle(), false);
   assert.equal(scans(), 2);
   procs.delete(41);
-  assert.equal(a.idle(), true);
+  assert.equal(a.idle(), false);
 });
 
 Deno.test("JournaldActivity with an unreadable state is busy and looks again once a second", () => {
