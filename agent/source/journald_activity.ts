@@ -101,18 +101,18 @@ export class JournaldActivity {
   /**
    * Whether journald is idle now.
    *
-   * @returns true if every journald process sleeps in state `S`; false if one runs,
-   *   waits on the disk, is stopped, has exited (a zombie: its successor, not yet known,
-   *   may be writing), or its state cannot be read, and while none is known (between a
-   *   journald's exit and its successor's start). The reader then holds the newest entry
-   *   for at most a second (reader.ts), so an absent journald costs latency, not entries.
+   * @returns true if every journald process alive sleeps in state `S`, or none is alive
+   *   (then nothing writes; the next call looks again, so a successor started meanwhile
+   *   is found before anything is read as complete on its account); false if one runs,
+   *   waits on the disk, is stopped, or its state cannot be read.
    */
   idle(): boolean {
-    if (this.#pids === null) this.#find();
+    // None alive last time (between a journald's exit and its successor's start, or after
+    // the last one's exit at a stop): look again on every call, it is cheap and rare.
+    if (this.#pids === null || this.#pids.length === 0) this.#find();
     let state = this.#state();
-    // A PID gone or a zombie (journald restarted or exited), or none known: look again.
-    // If that does not help (no journald yet, /proc mounted with hidepid=), look again at
-    // most once a second.
+    // A PID gone or a zombie (journald restarted or exited): look again. If a state
+    // stays unreadable (/proc mounted with hidepid=), look again at most once a second.
     if (state === "unknown" && this.#now() - this.#blindAt >= FIND_INTERVAL_MS) {
       this.#find();
       state = this.#state();
@@ -122,9 +122,6 @@ export class JournaldActivity {
   }
 
   #state(): "idle" | "busy" | "unknown" {
-    // None known: between a journald's exit and its successor's start (or when the
-    // lookup ran then, which once left the check blind until the agent's next start).
-    if (this.#pids!.length === 0) return "unknown";
     let busy = false;
     for (const pid of this.#pids!) {
       const state = procState(this.#proc.read(pid, "stat") ?? "");
