@@ -1,16 +1,6 @@
 import assert from "node:assert/strict";
 import { install, InstallError, linkGeneratorOnSplitUsr, MASKED_UNITS } from "./install.ts";
-import type { InstallFacts } from "./prerequisites.ts";
-
-const complete: InstallFacts = {
-  systemd: "/usr/lib/systemd/systemd",
-  systemdVersion: 257,
-  systemctl: true,
-  libsystemdError: null,
-  missingTreeFiles: [],
-  dbus: true,
-  pamSystemd: true,
-};
+import { COMPLETE_FACTS as complete } from "./_test_fixtures.ts";
 
 Deno.test("install() stops at the first missing prerequisite, before it changes anything", async () => {
   const logged: string[] = [];

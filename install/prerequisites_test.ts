@@ -1,15 +1,6 @@
 import assert from "node:assert/strict";
-import { checkPrerequisites, type InstallFacts } from "./prerequisites.ts";
-
-const complete: InstallFacts = {
-  systemd: "/usr/lib/systemd/systemd",
-  systemdVersion: 257,
-  systemctl: true,
-  libsystemdError: null,
-  missingTreeFiles: [],
-  dbus: true,
-  pamSystemd: true,
-};
+import { checkPrerequisites } from "./prerequisites.ts";
+import { COMPLETE_FACTS as complete } from "./_test_fixtures.ts";
 
 Deno.test("checkPrerequisites() passes a complete image without a word", () => {
   assert.deepEqual(checkPrerequisites(complete), { errors: [], warnings: [] });

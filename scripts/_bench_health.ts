@@ -102,12 +102,10 @@ function engineCpuMs(pids: number[]): Map<number, number> {
 
 /** The CPU time of a container's cgroup in ms, on cgroup v1 or v2 (Docker's layouts). */
 function cgroupCpuMs(id: string): number {
-  const v1 = [`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`];
-  for (const p of v1) {
-    try {
-      return Number(Deno.readTextFileSync(p).trim()) / 1e6;
-    } catch { /* next */ }
-  }
+  try {
+    return Number(Deno.readTextFileSync(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`)) /
+      1e6;
+  } catch { /* not cgroup v1: try v2 */ }
   for (
     const p of [`/sys/fs/cgroup/system.slice/docker-${id}.scope`, `/sys/fs/cgroup/docker/${id}`]
   ) {

@@ -353,3 +353,22 @@ export async function rssAnonKiB(c: Container, pid: number): Promise<number> {
   const m = /^RssAnon:\s+(\d+) kB/m.exec(r.stdout);
   return m ? Number(m[1]) : 0;
 }
+
+/**
+ * SIGKILLs the agent's main process `times` times, `gapS` seconds apart (skipping a
+ * moment when the unit restarts and has no main process).
+ *
+ * @param c The container.
+ * @param times How many kills.
+ * @param gapS Seconds before each kill.
+ * @returns How many kills were sent.
+ */
+export async function killAgent(c: Container, times: number, gapS: number): Promise<number> {
+  const r = await c.sh(
+    `for i in $(seq ${times}); do sleep ${gapS}; ` +
+      `p=$(systemctl show -p MainPID --value journalagent); ` +
+      // MainPID is 0 while the unit restarts; `kill -9 0` would hit this shell.
+      `if [ "$p" -gt 1 ]; then kill -9 "$p" && echo killed; fi; done`,
+  );
+  return r.stdout.split("\n").filter((l) => l === "killed").length;
+}

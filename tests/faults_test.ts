@@ -26,6 +26,7 @@ import {
   type FloodSpec,
   installFlood,
   journalSeqs,
+  killAgent,
   rssAnonKiB,
   startFloods,
   sumTallies,
@@ -172,17 +173,6 @@ async function killAgentAfterStart(c: Container, times: number, delayS: number) 
       `[ "$p" -gt 1 ] && [ "$p" != "$last" ] && [ "$s" = active ] && break; ` +
       `n=$((n+1)); [ $n -gt 1000 ] && break; sleep 0.01; done; sleep ${delayS}; ` +
       `if [ "$p" -gt 1 ] && kill -9 "$p"; then echo killed; last=$p; fi; done`,
-  );
-  return r.stdout.split("\n").filter((l) => l === "killed").length;
-}
-
-/** Kills the agent's main process with SIGKILL `times` times, `gapS` apart. */
-async function killAgent(c: Container, times: number, gapS: number): Promise<number> {
-  const r = await c.sh(
-    `for i in $(seq ${times}); do sleep ${gapS}; ` +
-      `p=$(systemctl show -p MainPID --value journalagent); ` +
-      // MainPID is 0 while the unit restarts; `kill -9 0` would hit this shell.
-      `if [ "$p" -gt 1 ]; then kill -9 "$p" && echo killed; fi; done`,
   );
   return r.stdout.split("\n").filter((l) => l === "killed").length;
 }

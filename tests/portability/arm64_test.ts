@@ -22,6 +22,7 @@ import {
   type FloodSpec,
   installFlood,
   journalSeqs,
+  killAgent,
   startFloods,
   sumTallies,
   tally,
@@ -66,17 +67,6 @@ async function checkFailed(c: Container): Promise<void> {
     const s = await c.exec(["systemctl", "show", "-p", "ExecMainStatus", "--value", u]);
     assert.equal(s.stdout.trim(), "243", `${u}: ExecMainStatus (243 = CREDENTIALS)`);
   }
-}
-
-/** SIGKILLs the agent's main process `times` times, `gapS` apart; returns the kills. */
-async function killAgent(c: Container, times: number, gapS: number): Promise<number> {
-  const r = await c.sh(
-    `for i in $(seq ${times}); do sleep ${gapS}; ` +
-      `p=$(systemctl show -p MainPID --value journalagent); ` +
-      // MainPID is 0 while the unit restarts; `kill -9 0` would hit this shell.
-      `if [ "$p" -gt 1 ]; then kill -9 "$p" && echo killed; fi; done`,
-  );
-  return r.stdout.split("\n").filter((l) => l === "killed").length;
 }
 
 /** Floods with the agent killed meanwhile: every stored entry in the log, once. */
