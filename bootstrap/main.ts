@@ -130,8 +130,8 @@ export async function runBootstrap(
   checkPid1(Deno.pid);
   checkRoot(Deno.uid() ?? 0);
   const systemd = findSystemd();
-  // `systemd --version` (about 10 ms: systemd's libraries load) runs beside the checks
-  // below; its answer is awaited where it is needed, so failures still come in order.
+  // The version (from the name of systemd's shared library, else `systemd --version`)
+  // is awaited where it is needed, so that failures still come in order.
   const version = systemdVersion(systemd);
   version.catch(() => {}); // a check below may fail first; the await reports it then
   const env = containerEnvironment();

@@ -7,6 +7,8 @@ import {
   checkRun,
   planCgroups,
   PreflightError,
+  systemdVersion,
+  versionFromSharedLibrary,
 } from "./preflight.ts";
 
 const DOCKER_DEFAULT_CAPS = "00000000a80425fb";
@@ -128,4 +130,36 @@ Deno.test("checkCapabilities() names each missing capability and its --cap-add",
       e.problem === "capabilities missing: CAP_SETPCAP (journald)" &&
       e.fix.startsWith("run with --cap-add SETPCAP "),
   );
+});
+
+Deno.test("versionFromSharedLibrary() takes the one version the library names show", () => {
+  assert.equal(versionFromSharedLibrary(["systemd", "libsystemd-shared-247.so"]), 247);
+  assert.equal(
+    versionFromSharedLibrary(["libsystemd-shared-262.so", "libsystemd-core-262.so"]),
+    262,
+  );
+  assert.equal(versionFromSharedLibrary(["libsystemd-shared-256.11-1.fc41.so"]), 256);
+  // Two versions (an upgrade's leftover): the binary must say.
+  assert.equal(
+    versionFromSharedLibrary(["libsystemd-shared-252.so", "libsystemd-shared-257.so"]),
+    undefined,
+  );
+  assert.equal(versionFromSharedLibrary(["libsystemd-shared.so", "systemd"]), undefined);
+});
+
+Deno.test("systemdVersion() reads the library's name, and asks the binary only without one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csd-systemd-" });
+  try {
+    // A binary that would give another answer: the library's name wins, nothing runs.
+    await Deno.writeTextFile(`${dir}/systemd`, "#!/bin/sh\necho 'systemd 249 (249.11)'\n");
+    await Deno.chmod(`${dir}/systemd`, 0o755);
+    await Deno.writeTextFile(`${dir}/libsystemd-shared-252.so`, "");
+    assert.equal(await systemdVersion(`${dir}/systemd`), 252);
+    await Deno.remove(`${dir}/libsystemd-shared-252.so`);
+    assert.equal(await systemdVersion(`${dir}/systemd`), 249);
+    await Deno.writeTextFile(`${dir}/systemd`, "#!/bin/sh\nexit 1\n");
+    await assert.rejects(systemdVersion(`${dir}/systemd`), PreflightError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
