@@ -25,7 +25,7 @@ import { VERSION } from "./version.ts";
  * compiled; a process that exits without giving the loop a turn stores none (the image
  * of a first version had an empty code cache). Awaiting a spawned
  * process gives it those turns and loads (and caches) the runtime's lazily loaded
- * modules that `Deno.Command` needs: the bootstrap runs `systemd --version`, the agent
+ * modules that `Deno.Command` needs: the bootstrap may run `systemd --version`, the agent
  * on systemd < 254 `systemctl show`. (Not a timer: setTimeout loads Deno's Node.js
  * timers.)
  */
