@@ -9,6 +9,8 @@
  * entrypoint writing to the container's stdout. The difference is what systemd, journald,
  * the journal in /run and the agent cost. Peak: the container's cgroup v1
  * `memory.max_usage_in_bytes` (reset after boot), read once the last line is in the log.
+ * CPU: the container's cgroup v1 `cpuacct.usage` over the same span (the writer, and
+ * for the image also systemd, journald and the agent), per 100,000 lines.
  *
  * Environment: CSD_IMAGE_REPO, CSD_CONTAINER_PREFIX (default "csd-bench").
  *
@@ -34,6 +36,12 @@ export interface MemoryRow {
   endMiB: number;
   /** Seconds from the start of the flood to its last line in the log. */
   seconds: number;
+  /** CPU time of the container's processes over that span, in ms per 100,000 lines. */
+  cpuMsPer100k?: number;
+  /** Of that, journald's and the agent's (the image only; the agent's if it did not restart). */
+  journaldMsPer100k?: number;
+  /** See journaldMsPer100k. */
+  agentMsPer100k?: number;
   /** Whether the kernel OOM-killed anything in the container. */
   oomKilled: boolean;
 }
@@ -42,8 +50,35 @@ const AWK = (n: number) =>
   `awk 'BEGIN { for (i = 0; i < ${n}; i++) printf "%10d %s\\n", i, ` +
   `"lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut" }'`;
 
-function cgroupFile(id: string, file: string): string {
-  return `/sys/fs/cgroup/memory/docker/${id}/${file}`;
+function cgroupFile(id: string, file: string, controller = "memory"): string {
+  return `/sys/fs/cgroup/${controller}/docker/${id}/${file}`;
+}
+
+/**
+ * CPU time (utime + stime, proc(5) fields 14 and 15) of journald and the agent in the
+ * container, in ms, with the agent's PID.
+ */
+async function unitCpuMs(name: string): Promise<{ journald: number; agent: number; pid: string }> {
+  const r = await docker([
+    "exec",
+    name,
+    "sh",
+    "-c",
+    [
+      "for u in systemd-journald journalagent; do",
+      '  p=$(systemctl show -p MainPID --value "$u"); echo "$p $(cut -d" " -f14,15 /proc/$p/stat)"',
+      "done",
+    ].join("\n"),
+  ]);
+  const hz = 100; // USER_HZ on Linux
+  const [j, a] = r.stdout.trim().split("\n").map((l) => l.split(" "));
+  const ms = (f?: string[]) => ((Number(f?.[1]) + Number(f?.[2])) * 1000) / hz;
+  return { journald: ms(j), agent: ms(a), pid: a?.[0] ?? "" };
+}
+
+/** The container's CPU time so far, in ns (cgroup v1 cpuacct). */
+async function cpuNs(id: string): Promise<number> {
+  return Number(await Deno.readTextFile(cgroupFile(id, "cpuacct.usage", "cpuacct")));
 }
 
 async function waitLast(name: string, n: number, deadline: number): Promise<void> {
@@ -127,6 +162,8 @@ export async function measureContainer(
     }
     const id = (await docker(["inspect", "-f", "{{.Id}}", name])).stdout.trim();
     await Deno.writeTextFile(cgroupFile(id, "memory.max_usage_in_bytes"), "0");
+    const units0 = options.plain ? undefined : await unitCpuMs(name);
+    const cpu0 = await cpuNs(id);
     const t0 = performance.now();
     if (options.plain) {
       await docker(["exec", name, "touch", "/tmp/go"]);
@@ -149,6 +186,9 @@ export async function measureContainer(
     }
     await waitLast(name, entries, deadline);
     const seconds = (performance.now() - t0) / 1000;
+    const per100k = entries / 100_000;
+    const cpuMsPer100k = (await cpuNs(id) - cpu0) / 1e6 / per100k;
+    const units1 = units0 && await unitCpuMs(name);
     const read = (f: string) => Deno.readTextFile(cgroupFile(id, f)).then(Number);
     const peak = await read("memory.max_usage_in_bytes");
     const end = await read("memory.usage_in_bytes");
@@ -163,6 +203,11 @@ export async function measureContainer(
       peakMiB: peak / 1048576,
       endMiB: end / 1048576,
       seconds,
+      cpuMsPer100k,
+      journaldMsPer100k: units1 && (units1.journald - units0!.journald) / per100k,
+      agentMsPer100k: units1 && units1.pid === units0!.pid
+        ? (units1.agent - units0!.agent) / per100k
+        : undefined,
       oomKilled: Number(oom?.[1] ?? 0) > 0,
     };
   } finally {
@@ -189,11 +234,13 @@ export async function measureContainerMemory(
   return rows;
 }
 
+const num = (x?: number) => x === undefined ? "" : String(Math.round(x));
+
 /** The Markdown table of the rows. */
 export function memoryTable(rows: MemoryRow[]): string {
   const lines = [
-    "| container | limit | lines in the log | peak (MiB) | at the end (MiB) | flood to last line (s) | OOM kill |",
-    "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    "| container | limit | lines in the log | peak (MiB) | at the end (MiB) | flood to last line (s) | CPU per 100,000 lines (ms) | of it journald | of it agent | OOM kill |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const r of rows) {
     lines.push(
@@ -201,7 +248,9 @@ export function memoryTable(rows: MemoryRow[]): string {
         r.seen.toLocaleString("en-US")
       } of ${r.entries.toLocaleString("en-US")} | ${r.peakMiB.toFixed(1)} | ${
         r.endMiB.toFixed(1)
-      } | ${r.seconds.toFixed(1)} | ${r.oomKilled ? "yes" : "no"} |`,
+      } | ${r.seconds.toFixed(1)} | ${num(r.cpuMsPer100k)} | ${num(r.journaldMsPer100k)} | ${
+        num(r.agentMsPer100k)
+      } | ${r.oomKilled ? "yes" : "no"} |`,
     );
   }
   return lines.join("\n");
@@ -235,7 +284,7 @@ async function main(): Promise<void> {
       (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ")
     }. A flood of ${
       entries.toLocaleString("en-US")
-    } lines of 100 bytes from awk, as fast as it writes: as a service of the image (to the journal, forwarded by the agent as \`cat\`), and as the entrypoint of a plain container of the same image writing to its stdout. Peak: the container's cgroup \`memory.max_usage_in_bytes\` (cgroup v1; page cache included) from after boot to the last line in the log.`,
+    } lines of 100 bytes from awk, as fast as it writes: as a service of the image (to the journal, forwarded by the agent as \`cat\`), and as the entrypoint of a plain container of the same image writing to its stdout. Peak: the container's cgroup \`memory.max_usage_in_bytes\` (cgroup v1; page cache included) from after boot to the last line in the log. CPU: the container's cgroup \`cpuacct.usage\` over the same span, per 100,000 lines: the writer, and for the image also systemd, journald and the agent (Docker's own work for the log lines is the same in both and not counted); of it journald's and the agent's own (\`/proc/PID/stat\`).`,
     "",
   ];
   for (const tag of values.images.split(",")) {
