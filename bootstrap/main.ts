@@ -10,6 +10,7 @@ import { containerEnvironment, passedNames } from "./environment.ts";
 import { containerVariable } from "./container_variable.ts";
 import { readIfExists } from "./_read.ts";
 import { exec } from "./exec.ts";
+import { prepareEmulation } from "./emulation.ts";
 import { prepareJournalBudget } from "./memory.ts";
 import {
   checkCapabilities,
@@ -113,7 +114,8 @@ export function pid1Environment(
  *
  * Checks, in order: PID 1; root; systemd present; configuration (own and the agent's); /run;
  * capabilities; the seccomp profile;
- * the journal's size for the memory limit (a journald drop-in under /run); cgroups
+ * the journal's size for the memory limit (a journald drop-in under /run); under emulation,
+ * the agent's start timeout (emulation.ts, a drop-in under /run); cgroups
  * (mounting a private cgroup2 where systemd >= 258 needs it); in a user namespace, that its
  * root owns the cgroup.
  *
@@ -149,6 +151,7 @@ export async function runBootstrap(
   checkSeccomp(host, probeSyscalls());
   // Before prepareCgroups(): on a hybrid host the limit is only in the v1 hierarchies.
   prepareJournalBudget(host);
+  prepareEmulation(); // after the /run mount above: a drop-in there
   prepareCgroups(await version, host);
   const uidMap = Deno.readTextFileSync("/proc/self/uid_map");
   if (userNamespaceMap(uidMap)) checkCgroupOwner(uidMap, Deno.statSync("/sys/fs/cgroup").uid ?? 0);
