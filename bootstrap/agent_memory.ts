@@ -86,9 +86,20 @@ export function writeAgentMemory(
 ): AgentMemory | undefined {
   const memory = agentMemory(limitBytes);
   if (memory === undefined) return undefined;
-  Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  Deno.writeTextFileSync(`${dir}/${AGENT_DROPIN_NAME}`, agentMemoryDropIn(memory), {
-    mode: 0o644,
-  });
+  writeAgentDropIn(AGENT_DROPIN_NAME, agentMemoryDropIn(memory), dir);
   return memory;
+}
+
+/**
+ * Writes a runtime drop-in for journalagent.service (systemd.unit(5), "drop-in"),
+ * creating its directory.
+ *
+ * @param name The file name, e.g. {@link AGENT_DROPIN_NAME}.
+ * @param text The drop-in's text.
+ * @param dir Where to write. @default {@link AGENT_DROPIN_DIR}
+ * @throws {Deno.errors.PermissionDenied} If the directory cannot be written.
+ */
+export function writeAgentDropIn(name: string, text: string, dir: string = AGENT_DROPIN_DIR) {
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  Deno.writeTextFileSync(`${dir}/${name}`, text, { mode: 0o644 });
 }

@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { AGENT_DROPIN_DIR } from "./agent_memory.ts";
+import { AGENT_DROPIN_DIR, writeAgentDropIn } from "./agent_memory.ts";
+import { warn } from "./_warn.ts";
 
 /**
  * The ELF `e_machine` of each `Deno.build.arch` (elf(5); the values from the System V
@@ -135,12 +136,7 @@ export function writeEmulationTimeout(
   dir: string = AGENT_DROPIN_DIR,
 ): boolean {
   if (!isEmulated(header, arch)) return false;
-  Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  Deno.writeTextFileSync(
-    `${dir}/${EMULATION_DROPIN_NAME}`,
-    emulationDropIn(EMULATED_AGENT_START_TIMEOUT_SEC),
-    { mode: 0o644 },
-  );
+  writeAgentDropIn(EMULATION_DROPIN_NAME, emulationDropIn(EMULATED_AGENT_START_TIMEOUT_SEC), dir);
   return true;
 }
 
@@ -157,12 +153,9 @@ export function prepareEmulation(): boolean {
     return writeEmulationTimeout();
   } catch (e) {
     if (!Object.values(Deno.errors).some((c) => e instanceof c)) throw e;
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(
-        `systemd-bootstrap: warning: cannot lengthen the agent's start timeout under ` +
-          `emulation (${(e as Error).message}): set TimeoutStartSec= in a drop-in for ` +
-          `journalagent.service (docs/runtimes.md, "arm64")\n`,
-      ),
+    warn(
+      `cannot lengthen the agent's start timeout under emulation (${(e as Error).message}): ` +
+        `set TimeoutStartSec= in a drop-in for journalagent.service (docs/runtimes.md, "arm64")`,
     );
     return false;
   }

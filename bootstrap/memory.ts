@@ -11,6 +11,7 @@ import { type JournalBudgetResult, writeJournalBudget } from "./journal_budget.t
 import { memoryLimitAdvice, readMemoryLimit } from "./memory_limit.ts";
 import type { Host } from "./preflight.ts";
 import { mountRunLikeSystemd } from "./run_mount.ts";
+import { warn } from "./_warn.ts";
 
 /**
  * Caps the runtime journal and the agent's memory for the container's memory limit. Never stops the container:
@@ -39,8 +40,4 @@ export function prepareJournalBudget(host: Host): JournalBudgetResult | undefine
     );
     return undefined;
   }
-}
-
-function warn(message: string): void {
-  Deno.stderr.writeSync(new TextEncoder().encode(`systemd-bootstrap: warning: ${message}\n`));
 }
