@@ -8,8 +8,9 @@
  * CAP_SYS_ADMIN the host's writable hierarchy stops the container with one line; the
  * doctor in place of the entrypoint names what the bootstrap will do.
  *
- * One container per image and flag set; the checks share it. The engine and the images
- * in it are made on first use and reused (about 25 s for the engine, 12 to 16 s per image
+ * One container per image and flag set; the checks share it. The images are built
+ * (tests/portability/_image.ts) and the engine and the images in it are made on first use
+ * and reused (about 25 s for the engine, 12 to 16 s per image
  * the first time). CSD_TEST_IMAGES picks the images.
  */
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import { Container, docker, type FlagSet } from "../harness.ts";
 import { runToExit } from "../bootstrap_helpers.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "../images.ts";
 import { type Cgroup2Engine, ensureCgroup2Engine, loadImage, withEngine } from "./_cgroup2_host.ts";
+import { ensureImage } from "./_image.ts";
 
 const want = Deno.env.get("CSD_TEST_IMAGES")?.split(",").map((s) => s.trim());
 const tags = IMAGE_TAGS.filter((t) => !want || want.includes(t));
@@ -39,6 +41,9 @@ function engine(): Promise<Cgroup2Engine> {
     const e = await ensureCgroup2Engine();
     console.log(`cgroup2 engine: ready in ${e.startSeconds.toFixed(1)} s`);
     for (const tag of tags) {
+      // Built here (from Docker's build cache when nothing changed), as the other
+      // portability tests do: the task needs no `deno task images` first.
+      await ensureImage(tag);
       const s = await loadImage(e, tag);
       console.log(
         `cgroup2 engine: ${imageName(tag)} ${s ? `loaded in ${s.toFixed(1)} s` : "there"}`,
