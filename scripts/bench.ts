@@ -13,6 +13,7 @@
  *
  * Usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100]
  *        [--repeat 3] [--follow-entries 1000000] [--memory-entries 1000000]
+ *        [--catchup-entries 200000]
  *        [--boot-runs 7] [--restarts 5] [--health-seconds 180] [--output docs/bench.md]
  *        deno task bench --render docs/bench/results.json   (re-render, no measuring)
  *
@@ -21,7 +22,9 @@
  * at steady state and over a flood of N entries. With --memory-entries N > 0, the
  * container's peak memory during a flood of N lines, without a limit, with 256 MiB and
  * 128 MiB, next to a plain container writing the same lines to stdout
- * (scripts/_bench_memory.ts). With --boot-runs N > 0 (section "Boot", after all the
+ * (scripts/_bench_memory.ts). With --catchup-entries N > 0, the agent's catch-up of N
+ * entries from its cursor into `docker logs`, against a plain container writing the
+ * same bytes with `cat` (scripts/_bench_catchup.ts), 3 runs. With --boot-runs N > 0 (section "Boot", after all the
  * images' runs): N boots of each image with its entrypoint and with plain systemd,
  * alternating, the agent's restart time over --restarts kills, steady memory of
  * journald and the agent, and the image size the project adds (scripts/_bench_boot.ts).
@@ -37,8 +40,14 @@ import { parseArgs } from "node:util";
 import { docker, FLAG_SETS } from "../tests/harness.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "../tests/images.ts";
 import { measureContainerMemory, type MemoryRow, memoryTable } from "./_bench_memory.ts";
-import { type BootResult, bootSection, measureImage } from "./_bench_boot.ts";
+import { type BootResult, bootSection, measureImage, median } from "./_bench_boot.ts";
 import { type HealthResult, healthTable, measureHealth } from "./_bench_health.ts";
+import {
+  catchupRatio,
+  type CatchupResult,
+  catchupTable,
+  measureCatchup,
+} from "./_bench_catchup.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = "/usr/lib/containering-systemd/deno";
@@ -74,6 +83,8 @@ interface ImageResult {
   follow?: FollowResult;
   /** The container's peak memory during a flood (scripts/_bench_memory.ts). */
   containerMemory?: MemoryRow[];
+  /** End-to-end catch-up into `docker logs` against plain `cat` (scripts/_bench_catchup.ts). */
+  catchup?: CatchupResult;
 }
 
 async function run(cmd: string[], what: string): Promise<string> {
@@ -429,6 +440,15 @@ export function table(result: ImageResult): string {
         memoryTable(result.containerMemory),
       ]
       : []),
+    ...(result.catchup
+      ? [
+        "",
+        "End-to-end catch-up into `docker logs` (`json`), median and every run, against the " +
+        "same bytes written by `cat` to a plain container's stdout (scripts/_bench_catchup.ts):",
+        "",
+        catchupTable([result.catchup]),
+      ]
+      : []),
   );
   return lines.join("\n");
 }
@@ -520,6 +540,18 @@ function targets(r: ImageResult): string[] {
       ok(r.memory.anonKiB.at(-1)! - r.memory.anonKiB[0]! < 1024)
     } |`,
   );
+  const c = r.catchup;
+  if (c) {
+    lines.push(
+      `| end-to-end catch-up into \`docker logs\` within 1.25 times plain \`cat\` | ${
+        median(c.agentSeconds).toFixed(2)
+      } s against ${median(c.plainSeconds).toFixed(2)} s for ${
+        c.entries.toLocaleString("en-US")
+      } entries (${c.megabytes.toFixed(0)} MB): ${catchupRatio(c).toFixed(2)} times | ${
+        ok(catchupRatio(c) <= 1.25 && c.seen.every((n) => n === c.entries))
+      } |`,
+    );
+  }
   const f = r.follow;
   if (f) {
     lines.push(
@@ -611,6 +643,7 @@ async function main(): Promise<void> {
       repeat: { type: "string", default: "3" },
       "follow-entries": { type: "string", default: "1000000" },
       "memory-entries": { type: "string", default: "1000000" },
+      "catchup-entries": { type: "string", default: "200000" },
       "boot-runs": { type: "string", default: "7" },
       restarts: { type: "string", default: "5" },
       "health-seconds": { type: "string", default: "180" },
@@ -630,18 +663,21 @@ async function main(): Promise<void> {
   const repeat = Number(values.repeat);
   const followEntries = Number(values["follow-entries"]);
   const memoryEntries = Number(values["memory-entries"]);
+  const catchupEntries = Number(values["catchup-entries"]);
   const bootRuns = Number(values["boot-runs"]);
   const restarts = Number(values.restarts);
   const healthSeconds = Number(values["health-seconds"]);
   const bad = tags.find((t) => !(IMAGE_TAGS as readonly string[]).includes(t));
   if (
     values.help || bad || !(entries > 0) || !(size >= 20) || !(repeat >= 1) ||
-    !(followEntries >= 0) || !(memoryEntries >= 0) || !(bootRuns >= 0) || !(restarts >= 0) ||
+    !(followEntries >= 0) || !(memoryEntries >= 0) ||
+    !(catchupEntries >= 0) || !(bootRuns >= 0) || !(restarts >= 0) ||
     !(healthSeconds === 0 || (healthSeconds >= 30 && healthSeconds <= 240))
   ) {
     console.error(
       "usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100] " +
         "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--memory-entries 1000000 (0: skip)] " +
+        "[--catchup-entries 200000 (0: skip)] " +
         "[--boot-runs 7 (0: skip)] [--restarts 5] [--health-seconds 180 (30 to 240; 0: skip)] " +
         "[--output docs/bench.md]\n" +
         "       deno task bench --render docs/bench/results.json\n" +
@@ -671,6 +707,9 @@ async function main(): Promise<void> {
           tag as ImageTag,
           memoryEntries,
         );
+      }
+      if (catchupEntries > 0) {
+        results.at(-1)!.catchup = await measureCatchup(tag as ImageTag, catchupEntries, 3);
       }
       console.log(`\n### debian-${tag} (systemd ${results.at(-1)!.systemd})\n`);
       console.log(table(results.at(-1)!));
