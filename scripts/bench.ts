@@ -13,7 +13,7 @@
  *
  * Usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100]
  *        [--repeat 3] [--follow-entries 1000000] [--memory-entries 1000000]
- *        [--catchup-entries 200000]
+ *        [--catchup-entries 80000]
  *        [--boot-runs 7] [--restarts 5] [--health-seconds 180] [--output docs/bench.md]
  *        deno task bench --render docs/bench/results.json   (re-render, no measuring)
  *
@@ -643,7 +643,7 @@ async function main(): Promise<void> {
       repeat: { type: "string", default: "3" },
       "follow-entries": { type: "string", default: "1000000" },
       "memory-entries": { type: "string", default: "1000000" },
-      "catchup-entries": { type: "string", default: "200000" },
+      "catchup-entries": { type: "string", default: "80000" },
       "boot-runs": { type: "string", default: "7" },
       restarts: { type: "string", default: "5" },
       "health-seconds": { type: "string", default: "180" },
@@ -677,7 +677,7 @@ async function main(): Promise<void> {
     console.error(
       "usage: deno task bench [--images 12,13,sid] [--entries 200000] [--size 100] " +
         "[--repeat 3] [--follow-entries 1000000 (0: skip)] [--memory-entries 1000000 (0: skip)] " +
-        "[--catchup-entries 200000 (0: skip)] " +
+        "[--catchup-entries 80000 (0: skip)] " +
         "[--boot-runs 7 (0: skip)] [--restarts 5] [--health-seconds 180 (30 to 240; 0: skip)] " +
         "[--output docs/bench.md]\n" +
         "       deno task bench --render docs/bench/results.json\n" +
