@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import { docker, FLAG_SETS } from "../tests/harness.ts";
 import { IMAGE_TAGS, imageName, type ImageTag } from "../tests/images.ts";
 import { median } from "./_bench_boot.ts";
+import { serviceArgs } from "./_bench_memory.ts";
 
 /** One image's catch-up runs. */
 export interface CatchupResult {
@@ -153,24 +154,7 @@ export async function measureCatchup(
     for (let run = 1; run <= runs; run++) {
       const marker = `csdcatchup${run}`;
       await ok(["exec", name, "systemctl", "stop", "journalagent"], "stopping the agent");
-      await ok(
-        [
-          "exec",
-          name,
-          "systemd-run",
-          "--quiet",
-          "--wait",
-          `--unit=${marker}`,
-          "-p",
-          "StandardOutput=journal",
-          "-p",
-          "LogRateLimitIntervalSec=0",
-          "sh",
-          "-c",
-          AWK(entries, marker),
-        ],
-        "the writer",
-      );
+      await ok(serviceArgs(name, marker, AWK(entries, marker), true), "the writer");
       await until(
         async () => {
           const r = await docker([

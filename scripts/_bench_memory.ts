@@ -50,6 +50,29 @@ const AWK = (n: number) =>
   `awk 'BEGIN { for (i = 0; i < ${n}; i++) printf "%10d %s\\n", i, ` +
   `"lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut" }'`;
 
+/**
+ * `docker exec` arguments that run `sh -c SCRIPT` in container `name` as the transient
+ * service UNIT with its stdout to the journal and no log rate limit (systemd-run(1)),
+ * waiting for it to end when `wait` is set.
+ */
+export function serviceArgs(name: string, unit: string, script: string, wait = false): string[] {
+  return [
+    "exec",
+    name,
+    "systemd-run",
+    "--quiet",
+    ...(wait ? ["--wait"] : []),
+    `--unit=${unit}`,
+    "-p",
+    "StandardOutput=journal",
+    "-p",
+    "LogRateLimitIntervalSec=0",
+    "sh",
+    "-c",
+    script,
+  ];
+}
+
 function cgroupFile(id: string, file: string, controller = "memory"): string {
   return `/sys/fs/cgroup/${controller}/docker/${id}/${file}`;
 }
@@ -168,20 +191,7 @@ export async function measureContainer(
     if (options.plain) {
       await docker(["exec", name, "touch", "/tmp/go"]);
     } else {
-      const r = await docker([
-        "exec",
-        name,
-        "systemd-run",
-        "--quiet",
-        "--unit=memflood",
-        "-p",
-        "StandardOutput=journal",
-        "-p",
-        "LogRateLimitIntervalSec=0",
-        "sh",
-        "-c",
-        AWK(entries),
-      ]);
+      const r = await docker(serviceArgs(name, "memflood", AWK(entries)));
       if (r.code !== 0) throw new Error(`systemd-run failed: ${r.stderr.trim()}`);
     }
     await waitLast(name, entries, deadline);
